@@ -1,0 +1,10 @@
+/**
+ * The seam between the agent and device driver bundles: a driver operates peripherals of one connector method
+ * ({@code spec.peripherals[].connector.method}). Provisional until the device drivers issue.
+ */
+@Export
+@Version("0.1.0")
+package dev.aranya.api.driver;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
