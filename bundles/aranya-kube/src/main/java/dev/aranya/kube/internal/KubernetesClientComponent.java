@@ -38,9 +38,7 @@ public final class KubernetesClientComponent {
     @Activate
     public KubernetesClientComponent(BundleContext context, KubeClientConfig config) throws IOException {
         Config clientConfig = clientConfig(config);
-        // The HTTP client factory is passed explicitly: fabric8's ServiceLoader lookup depends on the thread
-        // context class loader, which is arbitrary in OSGi.
-        client = new KubernetesClientBuilder().withConfig(clientConfig).withHttpClientFactory(new JdkHttpClientFactory()).build();
+        client = build(clientConfig);
         String namespace = client.getNamespace();
         String ownNamespace = ServiceAccountNamespace.read();
         if (ownNamespace != null && !ownNamespace.equals(namespace)) {
@@ -62,6 +60,22 @@ public final class KubernetesClientComponent {
             // the framework unregisters a stopping bundle's services itself
         }
         client.close();
+    }
+
+    /**
+     * fabric8 looks up its implementation through the thread context class loader first, which in OSGi is
+     * whatever the calling thread had: it is pointed at the client's own bundle for the build, and the HTTP
+     * client factory is passed explicitly.
+     */
+    private static KubernetesClient build(Config config) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(KubernetesClientBuilder.class.getClassLoader());
+        try {
+            return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     static Config clientConfig(KubeClientConfig config) throws IOException {

@@ -1,0 +1,112 @@
+package dev.aranya.itests.support;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real control plane of the tests: etcd, kube-apiserver and kube-controller-manager on loopback, started by
+ * {@code itests/controlplane/controlplane.sh} once per test JVM. One that is already running (a developer's, or
+ * an earlier test run's) is reused and left running; one this JVM started is stopped when the JVM exits.
+ */
+public final class ControlPlane {
+    private static ControlPlane shared;
+
+    private final Path script;
+    private final Path stateDir;
+
+    private ControlPlane(Path script, Path stateDir) {
+        this.script = script;
+        this.stateDir = stateDir;
+    }
+
+    /** Starts the control plane, or attaches to the running one. */
+    public static synchronized ControlPlane shared() {
+        if (shared == null) {
+            Path script = Path.of(System.getProperty("aranya.controlplane.script", "itests/controlplane/controlplane.sh"));
+            Path stateDir = Path.of(System.getProperty("aranya.controlplane.dir",
+                    System.getProperty("user.home") + "/.cache/aranya/controlplane"));
+            ControlPlane controlPlane = new ControlPlane(script, stateDir);
+            boolean running = controlPlane.script("status").exitCode() == 0;
+            if (!running) {
+                controlPlane.script("build").orThrow("building the control plane");
+                controlPlane.script("start").orThrow("starting the control plane");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> controlPlane.script("stop"), "control-plane-stop"));
+            }
+            shared = controlPlane;
+        }
+        return shared;
+    }
+
+    public Path kubeconfig() {
+        return stateDir.resolve("kubeconfig");
+    }
+
+    /** An admin client of the control plane, with the given default namespace. */
+    public KubernetesClient client(String namespace) {
+        try {
+            Config config = Config.fromKubeconfig(null, Files.readString(kubeconfig()), kubeconfig().toString());
+            config.setNamespace(namespace);
+            return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + kubeconfig(), e);
+        }
+    }
+
+    /** Runs the real kubectl against the control plane, as a user would. */
+    public Result kubectl(String stdin, String... args) {
+        List<String> command = new ArrayList<>(List.of(System.getProperty("aranya.kubectl", "kubectl"), "--kubeconfig", kubeconfig().toString()));
+        command.addAll(List.of(args));
+        return run(command, stdin);
+    }
+
+    private Result script(String... args) {
+        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(List.of(args));
+        command.add(stateDir.toString());
+        return run(command, null);
+    }
+
+    private static Result run(List<String> command, String stdin) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
+            if (stdin != null) {
+                process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+            process.getOutputStream().close();
+            // read both streams fully before waiting: a full pipe would block the process
+            var stderr = process.getErrorStream().readAllBytes();
+            var stdout = process.getInputStream().readAllBytes();
+            if (!process.waitFor(15, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("timed out: " + command);
+            }
+            return new Result(command, process.exitValue(), new String(stdout, StandardCharsets.UTF_8),
+                    new String(stderr, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + command, e);
+        }
+    }
+
+    /** What a command printed and how it ended. */
+    public record Result(List<String> command, int exitCode, String stdout, String stderr) {
+        public Result orThrow(String what) {
+            if (exitCode != 0) {
+                throw new IllegalStateException(what + " failed (exit " + exitCode + "): " + String.join(" ", command)
+                        + "\n" + stdout + "\n" + stderr);
+            }
+            return this;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.aranya.itests.support;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.ops4j.pax.exam.Option;
+
+/**
+ * Pax Exam options that start the runtime's own bundle set ({@code runtime/target/aranya/bundle}), so the OSGi
+ * tests run exactly what {@code bin/aranya} ships.
+ */
+public final class RuntimeBundles {
+    private RuntimeBundles() {
+    }
+
+    public static Path runtimeDir() {
+        return Path.of(System.getProperty("aranya.runtime.dir", "../runtime/target/aranya"));
+    }
+
+    public static Option all() {
+        Path folder = runtimeDir().resolve("bundle");
+        List<Path> jars;
+        try (Stream<Path> files = Files.list(folder)) {
+            jars = files.filter(file -> file.toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no runtime at " + folder + ": build it with 'mvn install' first", e);
+        }
+        Stream<Option> bundles = jars.stream()
+                .map(jar -> fragment(jar) ? bundle(jar.toUri().toString()).noStart() : bundle(jar.toUri().toString()));
+        return composite(Stream.concat(bundles, Stream.of(
+                junitBundles(),
+                // AssertJ, which the tests use inside the framework
+                mavenBundle("org.assertj", "assertj-core", System.getProperty("assertj.version")),
+                mavenBundle("net.bytebuddy", "byte-buddy", System.getProperty("bytebuddy.version")),
+                // the Gogo shell must not read the test JVM's stdin (Surefire's channel): at its end it stops the framework
+                frameworkProperty("gosh.args").value("--nointeractive"),
+                systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"))).toArray(Option[]::new));
+    }
+
+    private static boolean fragment(Path jar) {
+        return !manifestValue(jar, "Fragment-Host").isEmpty();
+    }
+
+    private static String manifestValue(Path jar, String header) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            String value = file.getManifest().getMainAttributes().getValue(header);
+            return value == null ? "" : value;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + jar, e);
+        }
+    }
+}
