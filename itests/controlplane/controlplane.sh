@@ -235,7 +235,7 @@ ENV
     --bind-address=127.0.0.1 --secure-port=0 --port=0 --leader-elect=false \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
     --root-ca-file="$pki/ca.crt" --service-account-private-key-file="$pki/sa.key" --use-service-account-credentials=true \
-    --controllers='*,csrsigner,csrapproving,csrcleaner'
+    --controllers='*'
   sleep 1
   pid_alive kube-controller-manager "$dir" || { tail -30 "$dir/logs/kube-controller-manager.log" >&2; die "kube-controller-manager exited"; }
   # the default namespace and the service account controller are what tests need first

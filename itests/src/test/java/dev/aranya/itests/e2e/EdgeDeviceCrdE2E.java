@@ -60,6 +60,8 @@ class EdgeDeviceCrdE2E {
         assertThat(read.getSpec().peripherals()).singleElement()
                 .satisfies(p -> assertThat(p.operations().get(0).pseudoCommand()).isEqualTo("led-on"));
 
+        assertThat(namespace.client().resources(EdgeDevice.class).list().getItems()).extracting(d -> d.getMetadata().getName())
+                .contains("pi-valid");
         ControlPlane.Result listed = controlPlane.kubectl(null, "get", "ed", "-n", namespace.name());
         assertThat(listed.stdout()).contains("CONNECTIVITY").contains("pi-valid").contains("mqtt");
     }
@@ -87,14 +89,14 @@ class EdgeDeviceCrdE2E {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             unknown method          | {connectivity: {method: carrier-pigeon}}                                        | spec.connectivity.method: Unsupported value: "carrier-pigeon"
-            mqtt without settings   | {connectivity: {method: mqtt}}                                                  | spec.connectivity.mqtt: Required value
+            mqtt without broker     | {connectivity: {method: mqtt, mqtt: {topicNamespace: t}}}                       | spec.connectivity.mqtt.broker: Required value
             no connectivity         | {node: {labels: {a: b}}}                                                        | spec.connectivity: Required value
             broker without port     | {connectivity: {method: mqtt, mqtt: {broker: 'broker.local', topicNamespace: t}}} | spec.connectivity.mqtt.broker in body should match
             bad duration            | {connectivity: {method: tcp, timers: {unarySessionTimeout: 'soon'}}}            | spec.connectivity.timers.unarySessionTimeout in body should match
             negative allocatable    | {connectivity: {method: tcp}, pod: {allocatable: -1}}                           | spec.pod.allocatable in body should be greater than or equal to 0
             duplicate peripheral    | {connectivity: {method: tcp}, peripherals: [{name: a, connector: {method: x}}, {name: a, connector: {method: y}}]} | Duplicate value
-            peripheral named host   | {connectivity: {method: tcp}, peripherals: [{name: host, connector: {method: x}}]} | spec.peripherals[0].name
-            bad taint effect        | {connectivity: {method: tcp}, node: {taints: [{key: k, effect: Sometimes}]}}     | spec.node.taints[0].effect: Unsupported value: "Sometimes"
+            peripheral named host   | {connectivity: {method: tcp}, peripherals: [{name: host, connector: {method: x}}]} | "spec.peripherals.name" must not validate the schema (not)
+            bad taint effect        | {connectivity: {method: tcp}, node: {taints: [{key: k, effect: Sometimes}]}}     | spec.node.taints.effect: Unsupported value: "Sometimes"
             """)
     void malformedDeviceIsRejectedWithAClearMessage(String what, String spec, String expected, ControlPlane controlPlane,
                                                     TestNamespace namespace) {
@@ -104,7 +106,7 @@ class EdgeDeviceCrdE2E {
         ControlPlane.Result applied = controlPlane.kubectl(device, "create", "--validate=false", "-n", namespace.name(), "-f", "-");
 
         assertThat(applied.exitCode()).as("kubectl create of a device with %s", what).isNotZero();
-        assertThat(applied.stderr()).contains("EdgeDevice.aranya.arhat.dev \"bad\" is invalid").contains(expected);
+        assertThat(applied.stderr()).contains("The EdgeDevice \"bad\" is invalid").contains(expected);
         assertThat(namespace.client().resources(EdgeDevice.class).withName("bad").get()).isNull();
     }
 

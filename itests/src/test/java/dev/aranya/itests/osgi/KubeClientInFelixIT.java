@@ -50,6 +50,7 @@ public class KubeClientInFelixIT {
 
     private final String namespace = "it-osgi-" + UUID.randomUUID().toString().substring(0, 8);
     private KubernetesClient client;
+    private ClassLoader testContextClassLoader;
 
     @Configuration
     public Option[] config() {
@@ -72,6 +73,11 @@ public class KubeClientInFelixIT {
         client = tracker.waitForService(20_000);
         assertThat(client).as("KubernetesClient service for namespace %s", namespace).isNotNull();
         assertThat(FrameworkUtil.getBundle(client.getClass()).getSymbolicName()).isEqualTo("io.fabric8.kubernetes-client-all");
+        // fabric8 resolves model classes through the thread context class loader; this test thread's is the test
+        // JVM's class path, which holds a second copy of fabric8 (bin/aranya's holds none), so the calls below run
+        // as a bundle's thread would
+        testContextClassLoader = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(client.getClass().getClassLoader());
 
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
         try (InputStream crd = EdgeDevice.class.getResourceAsStream(EdgeDevice.CRD_RESOURCE)) {
@@ -87,6 +93,7 @@ public class KubeClientInFelixIT {
     public void cleanUp() {
         if (client != null) {
             client.namespaces().withName(namespace).delete();
+            Thread.currentThread().setContextClassLoader(testContextClassLoader);
         }
     }
 

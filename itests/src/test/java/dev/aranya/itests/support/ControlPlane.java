@@ -77,20 +77,24 @@ public final class ControlPlane {
 
     private static Result run(List<String> command, String stdin) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
-            if (stdin != null) {
-                process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            // output goes to files, so that neither stream can fill its pipe and stall the process
+            Path stdout = Files.createTempFile("aranya-cmd", ".out");
+            Path stderr = Files.createTempFile("aranya-cmd", ".err");
+            try {
+                Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+                if (stdin != null) {
+                    process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+                process.getOutputStream().close();
+                if (!process.waitFor(15, TimeUnit.MINUTES)) {
+                    process.destroyForcibly();
+                    throw new IllegalStateException("timed out: " + command);
+                }
+                return new Result(command, process.exitValue(), Files.readString(stdout), Files.readString(stderr));
+            } finally {
+                Files.deleteIfExists(stdout);
+                Files.deleteIfExists(stderr);
             }
-            process.getOutputStream().close();
-            // read both streams fully before waiting: a full pipe would block the process
-            var stderr = process.getErrorStream().readAllBytes();
-            var stdout = process.getInputStream().readAllBytes();
-            if (!process.waitFor(15, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + command);
-            }
-            return new Result(command, process.exitValue(), new String(stdout, StandardCharsets.UTF_8),
-                    new String(stderr, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + command, e);
         } catch (InterruptedException e) {

@@ -37,8 +37,9 @@ public final class KubernetesClientComponent {
 
     @Activate
     public KubernetesClientComponent(BundleContext context, KubeClientConfig config) throws IOException {
-        Config clientConfig = clientConfig(config);
-        client = build(clientConfig);
+        Config clientConfig = withClientClassLoader(() -> clientConfig(config));
+        client = withClientClassLoader(() -> new KubernetesClientBuilder().withConfig(clientConfig)
+                .withHttpClientFactory(new JdkHttpClientFactory()).build());
         String namespace = client.getNamespace();
         String ownNamespace = ServiceAccountNamespace.read();
         if (ownNamespace != null && !ownNamespace.equals(namespace)) {
@@ -63,19 +64,25 @@ public final class KubernetesClientComponent {
     }
 
     /**
-     * fabric8 looks up its implementation through the thread context class loader first, which in OSGi is
-     * whatever the calling thread had: it is pointed at the client's own bundle for the build, and the HTTP
-     * client factory is passed explicitly.
+     * fabric8 looks up its implementation and its model classes through the thread context class loader first,
+     * which in OSGi is whatever the calling thread had (another copy of fabric8, in a test JVM): parsing the
+     * kubeconfig and building the client run with the client bundle's own loader, and the HTTP client factory is
+     * passed explicitly.
      */
-    private static KubernetesClient build(Config config) {
+    private static <T> T withClientClassLoader(IoSupplier<T> action) throws IOException {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(KubernetesClientBuilder.class.getClassLoader());
         try {
-            return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+            return action.get();
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    @FunctionalInterface
+    private interface IoSupplier<T> {
+        T get() throws IOException;
     }
 
     static Config clientConfig(KubeClientConfig config) throws IOException {
