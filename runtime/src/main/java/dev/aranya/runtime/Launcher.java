@@ -189,9 +189,13 @@ public final class Launcher {
                 LOG.info("Stopping Aranya");
                 framework.stop();
             }
+            long stopping = System.nanoTime();
             FrameworkEvent event = framework.waitForStop(STOP_TIMEOUT.toMillis());
             if (event.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
                 LOG.warning("The framework did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
+            } else {
+                // the log bundle has stopped by now: this line goes to the console
+                System.err.printf("Aranya stopped in %d ms%n", Duration.ofNanos(System.nanoTime() - stopping).toMillis());
             }
         } catch (BundleException | InterruptedException e) {
             LOG.log(Level.WARNING, "Stopping the framework failed", e);

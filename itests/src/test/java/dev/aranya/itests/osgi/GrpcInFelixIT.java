@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -62,11 +63,12 @@ public class GrpcInFelixIT {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
         try {
             List<Long> echoed = new CopyOnWriteArrayList<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
             CountDownLatch done = new CountDownLatch(1);
             StreamObserver<Frame> requests = ClientCalls.asyncBidiStreamingCall(channel.newCall(CONNECT, io.grpc.CallOptions.DEFAULT),
                     new StreamObserver<Frame>() {
                         @Override public void onNext(Frame frame) { echoed.add(frame.getSequence()); }
-                        @Override public void onError(Throwable t) { done.countDown(); }
+                        @Override public void onError(Throwable t) { failure.set(t); done.countDown(); }
                         @Override public void onCompleted() { done.countDown(); }
                     });
             for (long sequence = 1; sequence <= 3; sequence++) {
@@ -75,6 +77,7 @@ public class GrpcInFelixIT {
             requests.onCompleted();
 
             assertThat(done.await(10, TimeUnit.SECONDS)).as("stream completed").isTrue();
+            assertThat(failure.get()).as("stream error").isNull();
             assertThat(echoed).containsExactly(10L, 20L, 30L);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package dev.aranya.itests.osgi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
@@ -56,7 +57,10 @@ public class KubeClientInFelixIT {
     public Option[] config() {
         // runs in the test JVM before the framework starts: the control plane is up before any bundle needs it
         String kubeconfig = ControlPlane.shared().kubeconfig().toString();
-        return options(RuntimeBundles.all(), systemProperty(KUBECONFIG).value(kubeconfig));
+        return options(RuntimeBundles.all(), systemProperty(KUBECONFIG).value(kubeconfig),
+                // Felix's implicit boot delegation would let fabric8's ServiceLoader lookups reach this test JVM's
+                // class path, which holds a second copy of the fabric8 models (bin/aranya's class path holds none)
+                frameworkProperty("felix.bootdelegation.implicit").value("false"));
     }
 
     @Before

@@ -45,9 +45,6 @@ public final class RuntimeBundles {
                 mavenBundle("net.bytebuddy", "byte-buddy", System.getProperty("bytebuddy.version")),
                 // the Gogo shell must not read the test JVM's stdin (Surefire's channel): at its end it stops the framework
                 frameworkProperty("gosh.args").value("--nointeractive"),
-                // as in bin/aranya: no class or resource from the application class path, which here holds the
-                // test's own copies of fabric8 and Jackson (two copies of a class are two classes)
-                frameworkProperty("felix.bootdelegation.implicit").value("false"),
                 systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"))).toArray(Option[]::new));
     }
 
