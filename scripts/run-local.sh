@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Aranya and starts it with the Gogo console, against the cluster of $KUBECONFIG if one is given,
 # otherwise against a local control plane (etcd + kube-apiserver + kube-controller-manager on loopback) that
-# this script starts and stops again on exit. Type 'lb' for the bundles, 'exit' (or Ctrl-D) to stop.
+# this script starts and stops again on exit. Type 'lb' for the bundles, 'exit 0' (or Ctrl-D) to stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -37,6 +37,6 @@ Aranya is starting against $(kubectl config view --minify -o jsonpath='{.cluster
 In another terminal:   export KUBECONFIG=$KUBECONFIG
                        kubectl get crd edgedevices.aranya.arhat.dev
                        kubectl -n $namespace get edgedevices
-Gogo console below:    lb   scr:list   exit
+Gogo console below:    lb    help    exit 0 (or Ctrl-D) stops Aranya
 MSG
 "$dist/bin/aranya" console

@@ -184,12 +184,13 @@ public final class Launcher {
     }
 
     private static void stop(Framework framework) {
+        if ((framework.getState() & (Bundle.ACTIVE | Bundle.STARTING)) == 0) {
+            return; // stopped already, e.g. by the console's exit
+        }
         try {
-            if ((framework.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
-                LOG.info("Stopping Aranya");
-                framework.stop();
-            }
+            LOG.info("Stopping Aranya");
             long stopping = System.nanoTime();
+            framework.stop();
             FrameworkEvent event = framework.waitForStop(STOP_TIMEOUT.toMillis());
             if (event.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
                 LOG.warning("The framework did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
