@@ -45,7 +45,9 @@ class RuntimeDistributionE2E {
 
             assertThat(aranya.waitFor(40, TimeUnit.SECONDS)).as("stopped within 40 s").isTrue();
             String output = Files.readString(log);
-            assertThat(output).contains("Stopping Aranya").containsPattern("Aranya stopped in \\d+ ms");
+            // the launcher prints this to the console once every bundle has stopped (the log is closed by then;
+            // its own "Stopping Aranya" line can be lost when log4j is already stopping)
+            assertThat(output).containsPattern("Aranya stopped in \\d+ ms").doesNotContain("did not stop within");
         } finally {
             aranya.destroyForcibly();
         }
