@@ -97,8 +97,9 @@ public final class KubernetesClientComponent {
             base = config.context().isBlank() ? Config.autoConfigure(null) : Config.autoConfigure(config.context());
         }
         ConfigBuilder builder = new ConfigBuilder(base).withRequestTimeout(config.requestTimeoutMillis());
+        String ownNamespace = ServiceAccountNamespace.read();
         String namespace = !config.namespace().isBlank() ? config.namespace()
-                : ServiceAccountNamespace.read() != null ? ServiceAccountNamespace.read()
+                : ownNamespace != null ? ownNamespace
                 : base.getNamespace() != null ? base.getNamespace() : "default";
         return builder.withNamespace(namespace).build();
     }
