@@ -1,5 +1,6 @@
 package dev.aranya.api.transport;
 
+import dev.aranya.protocol.ProtocolLimits;
 import dev.aranya.protocol.v1.Frame;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -14,6 +15,14 @@ public interface DeviceConnection {
 
     /** A description of the peer for logs, such as its address; never secret material. */
     String peer();
+
+    /**
+     * The largest encoded frame this connection accepts from the peer (its decoder's limit); the session layer
+     * announces it in the handshake so the peer never sends a frame the transport would refuse.
+     */
+    default int maxInboundFrameSize() {
+        return ProtocolLimits.DEFAULT_MAX_FRAME_SIZE;
+    }
 
     /**
      * Queues a frame for the agent. Frames are delivered in order.
