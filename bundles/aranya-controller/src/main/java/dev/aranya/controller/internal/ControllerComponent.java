@@ -1,0 +1,213 @@
+package dev.aranya.controller.internal;
+
+import dev.aranya.api.certs.NodeCertificates;
+import dev.aranya.api.host.HostAddresses;
+import dev.aranya.api.kubelet.KubeletEndpoints;
+import dev.aranya.api.session.DeviceSessions;
+import dev.aranya.api.transport.DeviceTransport;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Aranya's controller for the namespace its Kubernetes client serves: competes for leadership of the namespace and,
+ * while it leads, runs a {@link DeviceController}. Transports, kubelet endpoints and node certificates may come and
+ * go while it runs; the devices they concern are reconciled again when they do.
+ */
+@Component(service = {}, configurationPid = ControllerConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = ControllerConfig.class)
+public final class ControllerComponent implements LeaderElection.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(ControllerComponent.class);
+    private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration START_RETRY = Duration.ofSeconds(5);
+
+    private final BoundServices services = new BoundServices();
+    private final KubernetesClient client;
+    private final DeviceSessions sessions;
+    private final HostAddresses host;
+    private final String namespace;
+    private final DeviceController.Settings settings;
+    private final LeaderElection election;
+    private final ScheduledExecutorService electionThread;
+    /** starts and stops the leader's DeviceController, in order, off the election's thread */
+    private final ScheduledExecutorService leadershipThread;
+    // touched by the leadership thread only
+    private DeviceController running;
+    private volatile boolean leading;
+
+    @Activate
+    public ControllerComponent(@Reference KubernetesClient client, @Reference DeviceSessions sessions,
+                               @Reference HostAddresses host, ControllerConfig config) {
+        this.client = client;
+        this.sessions = sessions;
+        this.host = host;
+        this.namespace = client.getNamespace();
+        this.settings = settings(config);
+        String identity = config.identity().isBlank() ? hostname() + "-" + UUID.randomUUID().toString().substring(0, 8) : config.identity();
+        LeaderElection.Timing timing = new LeaderElection.Timing(Duration.ofSeconds(config.electionLeaseDurationSeconds()),
+                Duration.ofSeconds(config.electionRenewDeadlineSeconds()), Duration.ofSeconds(config.electionRetryPeriodSeconds()));
+        ClassLoader clientLoader = client.getClass().getClassLoader();
+        this.electionThread = Executors.newSingleThreadScheduledExecutor(runnable -> thread(runnable, "aranya-election-" + namespace, clientLoader));
+        this.leadershipThread = Executors.newSingleThreadScheduledExecutor(runnable -> thread(runnable, "aranya-leadership-" + namespace, clientLoader));
+        this.election = new LeaderElection(client, namespace, config.electionLeaseName(), identity, timing, this,
+                electionThread, Clock.systemUTC());
+        election.start();
+    }
+
+    static DeviceController.Settings settings(ControllerConfig config) {
+        if (config.kubeletPortMin() > config.kubeletPortMax()) {
+            throw new IllegalArgumentException("dev.aranya.controller: kubeletPortMin " + config.kubeletPortMin()
+                    + " is above kubeletPortMax " + config.kubeletPortMax());
+        }
+        return new DeviceController.Settings(
+                new DeviceReconciler.Settings(Duration.ofSeconds(config.offlineGraceSeconds()), config.defaultPodAllocatable(),
+                        config.nodeLeaseDurationSeconds(), Duration.ofSeconds(config.lastSeenRefreshSeconds())),
+                config.kubeletPortMin(), config.kubeletPortMax(), config.workers(), Duration.ofSeconds(config.resyncSeconds()),
+                Duration.ofSeconds(config.nodeLeaseRenewSeconds()), config.reconcilesPerSecond(), config.reconcileBurst(),
+                Duration.ofMillis(config.retryBaseMillis()), Duration.ofSeconds(config.retryMaxSeconds()));
+    }
+
+    private static Thread thread(Runnable runnable, String name, ClassLoader contextLoader) {
+        Thread thread = new Thread(runnable, name);
+        thread.setContextClassLoader(contextLoader);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "aranya";
+        }
+    }
+
+    @Override
+    public void startedLeading() {
+        leading = true;
+        leadershipThread.execute(this::startController);
+    }
+
+    @Override
+    public void stoppedLeading() {
+        leading = false;
+        // on the election's thread until done: the Lease is released (or lost) only after this instance stopped acting
+        try {
+            leadershipThread.submit(this::stopController).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Stopping the controller of namespace '{}' did not complete: {}", namespace, e.toString());
+        }
+    }
+
+    private void startController() {
+        if (!leading || running != null) {
+            return;
+        }
+        DeviceController controller = new DeviceController(client, namespace, settings, services, sessions, host, Clock.systemUTC());
+        try {
+            controller.start(SYNC_TIMEOUT);
+            running = controller;
+        } catch (Exception e) {
+            controller.close();
+            LOG.warn("Could not start reconciling namespace '{}' (again in {} s): {}", namespace, START_RETRY.toSeconds(), e.toString());
+            leadershipThread.schedule(this::startController, START_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void stopController() {
+        if (running != null) {
+            running.close();
+            running = null;
+        }
+    }
+
+    private void servicesChanged() {
+        leadershipThread.execute(() -> {
+            if (running != null) {
+                running.servicesChanged();
+            }
+        });
+    }
+
+    @Reference(service = DeviceTransport.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindTransport(DeviceTransport transport, Map<String, Object> properties) {
+        String method = method(transport, properties);
+        services.bindTransport(method, transport);
+        LOG.info("Transport '{}' available", method);
+        servicesChanged();
+    }
+
+    void unbindTransport(DeviceTransport transport, Map<String, Object> properties) {
+        String method = method(transport, properties);
+        if (services.unbindTransport(method, transport)) {
+            LOG.info("Transport '{}' gone: its devices go offline until it is back", method);
+            servicesChanged();
+        }
+    }
+
+    private static String method(DeviceTransport transport, Map<String, Object> properties) {
+        Object method = properties.get(DeviceTransport.METHOD_PROPERTY);
+        return method != null ? method.toString() : transport.method();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindKubelet(KubeletEndpoints kubelet) {
+        services.kubelet(kubelet);
+        servicesChanged();
+    }
+
+    void unbindKubelet(KubeletEndpoints kubelet) {
+        if (services.kubelet().orElse(null) == kubelet) {
+            services.kubelet(null);
+            servicesChanged();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindCertificates(NodeCertificates certificates) {
+        services.certificates(certificates);
+        servicesChanged();
+    }
+
+    void unbindCertificates(NodeCertificates certificates) {
+        if (services.certificates().orElse(null) == certificates) {
+            services.certificates(null);
+            servicesChanged();
+        }
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        election.stop();
+        leadershipThread.submit(this::stopController);
+        shutDown(leadershipThread);
+        shutDown(electionThread);
+    }
+
+    private static void shutDown(ExecutorService executor) throws InterruptedException {
+        executor.shutdown();
+        if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+            executor.shutdownNow();
+        }
+    }
+}

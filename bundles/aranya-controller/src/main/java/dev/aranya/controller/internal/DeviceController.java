@@ -1,0 +1,289 @@
+package dev.aranya.controller.internal;
+
+import dev.aranya.api.Aranya;
+import dev.aranya.api.host.HostAddresses;
+import dev.aranya.api.model.EdgeDevice;
+import dev.aranya.api.session.DeviceSession;
+import dev.aranya.api.session.DeviceSessions;
+import dev.aranya.api.session.SessionListener;
+import dev.aranya.api.transport.DeviceId;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the leader of a namespace runs, from the moment it leads until it stops: the informers, the work queue and
+ * its workers, the watch on device sessions, the node Lease renewals and the periodic resync. Closing it stops all
+ * of that at once and stops serving every device (transports, kubelet endpoints, certificate renewals); the
+ * cluster's objects stay for the next leader.
+ */
+final class DeviceController implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceController.class);
+
+    /** How the controller runs. */
+    record Settings(DeviceReconciler.Settings reconcile, int portMin, int portMax, int workers, Duration resync,
+                    Duration nodeLeaseRenew, double reconcilesPerSecond, int reconcileBurst, Duration retryBase,
+                    Duration retryMax) {
+    }
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Settings settings;
+    private final BoundServices services;
+    private final DeviceSessions sessions;
+    private final HostAddresses host;
+    private final Clock clock;
+
+    private final ScheduledExecutorService timer;
+    private final ExecutorService workers;
+    private final WorkQueue queue;
+    private final DeviceStates states;
+    private final KubeletPorts ports;
+    private DeviceReconciler reconciler;
+    private List<SharedIndexInformer<?>> informers = List.of();
+    private AutoCloseable sessionWatch;
+    private AutoCloseable hostWatch;
+
+    DeviceController(KubernetesClient client, String namespace, Settings settings, BoundServices services,
+                     DeviceSessions sessions, HostAddresses host, Clock clock) {
+        this.client = client;
+        this.namespace = namespace;
+        this.settings = settings;
+        this.services = services;
+        this.sessions = sessions;
+        this.host = host;
+        this.clock = clock;
+        this.timer = Executors.newSingleThreadScheduledExecutor(threads("aranya-controller-timer-" + namespace));
+        this.workers = Executors.newFixedThreadPool(settings.workers(), threads("aranya-reconcile-" + namespace));
+        this.queue = new WorkQueue(timer, settings.retryBase(), settings.retryMax(), settings.reconcilesPerSecond(),
+                settings.reconcileBurst());
+        this.states = new DeviceStates(clock);
+        this.ports = new KubeletPorts(settings.portMin(), settings.portMax());
+    }
+
+    /**
+     * Threads that talk to the apiserver through fabric8, which resolves classes through the thread context class
+     * loader: theirs is the client bundle's.
+     */
+    private ThreadFactory threads(String prefix) {
+        ClassLoader clientLoader = client.getClass().getClassLoader();
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setContextClassLoader(clientLoader);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Starts the informers, waits until their caches are filled, then starts reconciling. */
+    void start(Duration syncTimeout) throws Exception {
+        SharedIndexInformer<EdgeDevice> devices = client.resources(EdgeDevice.class).inNamespace(namespace).runnableInformer(0);
+        SharedIndexInformer<Node> nodes = client.nodes().withLabel(Aranya.LABEL_ROLE, Aranya.ROLE_NODE)
+                .withLabel(Aranya.LABEL_NAMESPACE, namespace).runnableInformer(0);
+        SharedIndexInformer<Pod> pods = client.pods().inNamespace(namespace).withLabel(Aranya.LABEL_ROLE, Names.ROLE_VIRTUAL_POD)
+                .runnableInformer(0);
+        SharedIndexInformer<Lease> leases = client.leases().inNamespace(Names.NODE_LEASE_NAMESPACE)
+                .withLabel(Aranya.LABEL_ROLE, Names.ROLE_NODE_LEASE).withLabel(Aranya.LABEL_NAMESPACE, namespace)
+                .runnableInformer(0);
+        devices.addEventHandler(enqueue(device -> device.getMetadata().getName(), (before, after) -> true));
+        nodes.addEventHandler(enqueue(DeviceController::deviceName, (before, after) -> true));
+        pods.addEventHandler(enqueue(DeviceController::deviceName, (before, after) -> true));
+        // renewals change the Leases every few seconds: only other changes need a reconcile
+        leases.addEventHandler(enqueue(DeviceController::deviceName, (before, after) -> !Objects.equals(before.getMetadata().getOwnerReferences(),
+                after.getMetadata().getOwnerReferences()) || !Objects.equals(before.getSpec().getHolderIdentity(), after.getSpec().getHolderIdentity())));
+        informers = List.of(devices, nodes, pods, leases);
+        CompletableFuture.allOf(informers.stream().map(informer -> informer.start().toCompletableFuture())
+                .toArray(CompletableFuture[]::new)).get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
+
+        Caches caches = new Caches(namespace, devices, nodes, pods, leases);
+        reconciler = new DeviceReconciler(client, namespace, settings.reconcile(), caches, ports, states, queue, services,
+                sessions, host, new EventRecorder(client, host.current().hostname(), clock), clock);
+        claimKnownPorts(caches);
+
+        sessionWatch = sessions.watch(new Sessions());
+        hostWatch = host.onChange(identity -> {
+            LOG.info("Host identity is now {} {}: updating every Node's addresses", identity.hostname(), identity.addresses());
+            enqueueAll(caches);
+        });
+        for (int i = 0; i < settings.workers(); i++) {
+            workers.execute(this::work);
+        }
+        long resync = settings.resync().toMillis();
+        timer.scheduleAtFixedRate(() -> enqueueAll(caches), resync, resync, TimeUnit.MILLISECONDS);
+        long renew = settings.nodeLeaseRenew().toMillis();
+        timer.scheduleWithFixedDelay(this::renewNodeLeases, renew, renew, TimeUnit.MILLISECONDS);
+        enqueueAll(caches);
+        LOG.info("Reconciling the {} EdgeDevices of namespace '{}'", caches.devices().size(), namespace);
+    }
+
+    /** Kubelet ports as they were, oldest device first, so that of two devices claiming one port the older keeps it. */
+    private void claimKnownPorts(Caches caches) {
+        caches.devices().stream()
+                .sorted(Comparator.comparing((EdgeDevice device) -> String.valueOf(device.getMetadata().getCreationTimestamp()))
+                        .thenComparing(device -> device.getMetadata().getName()))
+                .forEach(device -> {
+                    Integer port = reconciler.previousPort(device);
+                    if (port != null) {
+                        ports.claim(device.getMetadata().getName(), port);
+                    }
+                });
+    }
+
+    private void renewNodeLeases() {
+        try {
+            reconciler.renewNodeLeases();
+        } catch (RuntimeException e) {
+            LOG.warn("Renewing node Leases failed", e);
+        }
+    }
+
+    private static String deviceName(HasMetadata object) {
+        var labels = object.getMetadata().getLabels();
+        String name = labels == null ? null : labels.get(Aranya.LABEL_NAME);
+        return name != null ? name : object.getMetadata().getName();
+    }
+
+    private <T extends HasMetadata> ResourceEventHandler<T> enqueue(Function<T, String> key, java.util.function.BiPredicate<T, T> relevant) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T object) {
+                queue.add(key.apply(object));
+            }
+
+            @Override
+            public void onUpdate(T before, T after) {
+                if (relevant.test(before, after)) {
+                    queue.add(key.apply(after));
+                }
+            }
+
+            @Override
+            public void onDelete(T object, boolean finalStateUnknown) {
+                queue.add(key.apply(object));
+            }
+        };
+    }
+
+    private void enqueueAll(Caches caches) {
+        caches.devices().forEach(device -> queue.add(device.getMetadata().getName()));
+        caches.nodes().forEach(node -> queue.add(deviceName(node)));
+        states.names().forEach(queue::add);
+    }
+
+    /** Devices whose transport, kubelet endpoints or certificates service came or went get reconciled. */
+    void servicesChanged() {
+        if (reconciler != null) {
+            states.names().forEach(queue::add);
+        }
+    }
+
+    private void work() {
+        try {
+            while (true) {
+                var next = queue.take();
+                if (next.isEmpty()) {
+                    return;
+                }
+                String name = next.get();
+                try {
+                    reconciler.reconcile(name);
+                    queue.forget(name);
+                } catch (DeviceReconciler.RetryLater e) {
+                    Duration delay = queue.addRateLimited(name);
+                    LOG.info("Device {}/{} again in {} ms: {}", namespace, name, delay.toMillis(), e.getMessage());
+                } catch (KubernetesClientException e) {
+                    Duration delay = queue.addRateLimited(name);
+                    LOG.warn("Reconciling device {}/{} failed (again in {} ms): {}", namespace, name, delay.toMillis(),
+                            e.getCode() == 409 ? "conflict, the cache was behind" : e.getMessage());
+                } catch (RuntimeException e) {
+                    Duration delay = queue.addRateLimited(name);
+                    LOG.warn("Reconciling device {}/{} failed (again in {} ms)", namespace, name, delay.toMillis(), e);
+                } finally {
+                    queue.done(name);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        queue.shutDown();
+        closeQuietly(sessionWatch);
+        closeQuietly(hostWatch);
+        informers.forEach(SharedIndexInformer::stop);
+        timer.shutdownNow();
+        workers.shutdownNow();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("Reconciles of namespace '{}' still running after 10 s", namespace);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (reconciler != null) {
+            states.all().forEach((name, state) -> reconciler.stopServing(new DeviceId(namespace, name), state, false));
+        }
+        LOG.info("Stopped reconciling namespace '{}'", namespace);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.debug("closing {}", closeable, e);
+            }
+        }
+    }
+
+    /** Sessions of this namespace's devices make their Nodes Ready or not. */
+    private final class Sessions implements SessionListener {
+        @Override
+        public void online(DeviceSession session) {
+            DeviceId device = session.device();
+            if (!namespace.equals(device.namespace())) {
+                return;
+            }
+            DeviceState state = states.get(device.name());
+            state.session = session;
+            state.offlineAt = null;
+            state.offlineReason = null;
+            queue.add(device.name());
+        }
+
+        @Override
+        public void offline(DeviceId device, String reason) {
+            if (!namespace.equals(device.namespace())) {
+                return;
+            }
+            DeviceState state = states.get(device.name());
+            state.session = null;
+            state.offlineAt = clock.instant();
+            state.offlineReason = reason;
+            queue.add(device.name());
+        }
+    }
+}

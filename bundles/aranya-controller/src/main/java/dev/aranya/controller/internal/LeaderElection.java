@@ -1,0 +1,182 @@
+package dev.aranya.controller.internal;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leader election with a {@code coordination.k8s.io/v1} Lease, with client-go's semantics: a candidate takes the
+ * Lease when its holder has not renewed it for the lease duration, as measured on the candidate's own clock since
+ * it last saw the Lease change (so clocks need not agree); the leader renews every retry period and steps down
+ * when it could not renew for the renew deadline, which is shorter than the lease duration, so that it has stopped
+ * before anyone else can start. A clean stop releases the Lease, so a standby takes over at once.
+ */
+final class LeaderElection {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);
+
+    /** Told when this instance starts and stops leading; called on the election's thread, must not block long. */
+    interface Listener {
+        void startedLeading();
+
+        void stoppedLeading();
+    }
+
+    record Timing(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+        Timing {
+            if (renewDeadline.compareTo(leaseDuration) >= 0 || retryPeriod.compareTo(renewDeadline) >= 0) {
+                throw new IllegalArgumentException("leader election needs retry period < renew deadline < lease duration, got "
+                        + retryPeriod.toSeconds() + " s, " + renewDeadline.toSeconds() + " s, " + leaseDuration.toSeconds() + " s");
+            }
+        }
+    }
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String name;
+    private final String identity;
+    private final Timing timing;
+    private final Listener listener;
+    private final ScheduledExecutorService executor;
+    private final Clock clock;
+
+    // touched by the executor's one thread only
+    private boolean leading;
+    private Instant lastRenewed;
+    private String observedRecord;
+    private Instant observedAt;
+    private boolean stopped;
+
+    LeaderElection(KubernetesClient client, String namespace, String name, String identity, Timing timing,
+                   Listener listener, ScheduledExecutorService executor, Clock clock) {
+        this.client = client;
+        this.namespace = namespace;
+        this.name = name;
+        this.identity = identity;
+        this.timing = timing;
+        this.listener = listener;
+        this.executor = executor;
+        this.clock = clock;
+    }
+
+    void start() {
+        LOG.info("Candidate '{}' for leading namespace '{}' (Lease {}/{})", identity, namespace, namespace, name);
+        executor.execute(this::round);
+    }
+
+    /** Stops competing; a leader stops leading and releases the Lease. Waits for that to be done. */
+    void stop() throws InterruptedException {
+        var done = executor.submit(() -> {
+            stopped = true;
+            if (leading) {
+                leading = false;
+                listener.stoppedLeading();
+                release();
+            }
+        });
+        try {
+            done.get(timing.renewDeadline().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("Leaving the election of namespace '{}' did not complete: {}", namespace, e.toString());
+        }
+    }
+
+    private void round() {
+        if (stopped) {
+            return;
+        }
+        Instant now = clock.instant();
+        boolean holding;
+        try {
+            holding = tryAcquireOrRenew(now);
+        } catch (KubernetesClientException e) {
+            LOG.debug("Lease {}/{} not renewed: {}", namespace, name, e.getMessage());
+            holding = false;
+        } catch (RuntimeException e) {
+            LOG.warn("Lease {}/{} not renewed", namespace, name, e);
+            holding = false;
+        }
+        if (holding) {
+            lastRenewed = now;
+            if (!leading) {
+                leading = true;
+                LOG.info("'{}' leads namespace '{}' now", identity, namespace);
+                listener.startedLeading();
+            }
+        } else if (leading && (lastRenewed == null || !now.isBefore(lastRenewed.plus(timing.renewDeadline())))) {
+            leading = false;
+            LOG.warn("'{}' could not renew Lease {}/{} for {} s and stops leading namespace '{}'", identity, namespace, name,
+                    timing.renewDeadline().toSeconds(), namespace);
+            listener.stoppedLeading();
+        }
+        if (!stopped) {
+            executor.schedule(this::round, jittered(timing.retryPeriod()).toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private Duration jittered(Duration period) {
+        // standbys spread their attempts a little; the leader keeps its rhythm
+        return leading ? period : period.plusMillis((long) (Math.random() * period.toMillis() * 0.2));
+    }
+
+    boolean tryAcquireOrRenew(Instant now) {
+        var leases = client.leases().inNamespace(namespace);
+        Lease lease = leases.withName(name).get();
+        ZonedDateTime time = now.atZone(ZoneOffset.UTC);
+        int durationSeconds = (int) timing.leaseDuration().toSeconds();
+        if (lease == null) {
+            leases.resource(new LeaseBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                    .withNewSpec().withHolderIdentity(identity).withLeaseDurationSeconds(durationSeconds)
+                    .withAcquireTime(time).withRenewTime(time).withLeaseTransitions(0).endSpec().build()).create();
+            return true;
+        }
+        var spec = lease.getSpec();
+        String holder = spec == null ? null : spec.getHolderIdentity();
+        String record = holder + "|" + (spec == null ? null : spec.getRenewTime()) + "|" + (spec == null ? null : spec.getLeaseDurationSeconds());
+        if (!Objects.equals(record, observedRecord)) {
+            observedRecord = record;
+            observedAt = now;
+        }
+        boolean mine = identity.equals(holder);
+        if (!mine && holder != null && !holder.isEmpty()) {
+            int heldFor = spec.getLeaseDurationSeconds() == null ? durationSeconds : spec.getLeaseDurationSeconds();
+            if (now.isBefore(observedAt.plusSeconds(heldFor))) {
+                return false;
+            }
+            LOG.info("Lease {}/{} of '{}' expired: '{}' takes it", namespace, name, holder, identity);
+        }
+        int transitions = spec == null || spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions();
+        Lease updated = new LeaseBuilder(lease).editOrNewSpec().withHolderIdentity(identity)
+                .withLeaseDurationSeconds(durationSeconds).withRenewTime(time)
+                .withAcquireTime(mine ? spec.getAcquireTime() : time)
+                .withLeaseTransitions(mine ? transitions : transitions + 1).endSpec().build();
+        // the resourceVersion of what was read makes this a compare-and-swap: of two candidates only one wins
+        leases.resource(updated).update();
+        return true;
+    }
+
+    private void release() {
+        try {
+            var leases = client.leases().inNamespace(namespace);
+            Lease lease = leases.withName(name).get();
+            if (lease != null && lease.getSpec() != null && identity.equals(lease.getSpec().getHolderIdentity())) {
+                ZonedDateTime time = clock.instant().atZone(ZoneOffset.UTC);
+                leases.resource(new LeaseBuilder(lease).editSpec().withHolderIdentity(null).withLeaseDurationSeconds(1)
+                        .withRenewTime(time).endSpec().build()).update();
+                LOG.info("'{}' released Lease {}/{}", identity, namespace, name);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not release Lease {}/{}: {} (a standby takes over when it expires)", namespace, name, e.toString());
+        }
+    }
+}
