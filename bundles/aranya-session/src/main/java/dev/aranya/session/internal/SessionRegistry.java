@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.osgi.framework.BundleContext;
@@ -67,9 +66,9 @@ public final class SessionRegistry implements DeviceSessions {
     public SessionRegistry(SessionSettings settings, ScheduledExecutorService scheduler) {
         this.settings = settings;
         this.scheduler = scheduler;
-        LOG.info("Device sessions ready: heartbeat {} s x {}, status every {} s, stream window {} B, up to {} streams per device",
-                settings.heartbeatInterval().toSeconds(), settings.heartbeatMissLimit(),
-                settings.statusInterval().toSeconds(), settings.streamWindow(), settings.maxStreams());
+        LOG.info("Device sessions ready: heartbeat {} ms x {}, status every {} ms, stream window {} B, up to {} streams per device",
+                settings.heartbeatInterval().toMillis(), settings.heartbeatMissLimit(),
+                settings.statusInterval().toMillis(), settings.streamWindow(), settings.maxStreams());
     }
 
     private static ScheduledExecutorService newScheduler() {

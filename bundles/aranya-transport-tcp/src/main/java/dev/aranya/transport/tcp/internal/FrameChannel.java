@@ -1,0 +1,209 @@
+package dev.aranya.transport.tcp.internal;
+
+import dev.aranya.api.transport.DeviceConnection;
+import dev.aranya.api.transport.DeviceConnectionListener;
+import dev.aranya.api.transport.DeviceId;
+import dev.aranya.api.transport.FrameHandler;
+import dev.aranya.protocol.FrameCodec;
+import dev.aranya.protocol.FrameDecoder;
+import dev.aranya.protocol.ProtocolException;
+import dev.aranya.protocol.ProtocolLimits;
+import dev.aranya.protocol.v1.ErrorCode;
+import dev.aranya.protocol.v1.ErrorInfo;
+import dev.aranya.protocol.v1.Frame;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.nio.ByteBuffer;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One protocol connection over a TCP (TLS) channel, on both ends: decodes the length-prefixed frames
+ * ({@link FrameDecoder}, which refuses an oversized length before allocating) and hands them to the
+ * {@link FrameHandler}; queues outbound frames and writes them on the channel's event loop, in the order
+ * {@link #send} was called from any thread. Bytes that are not frames close this connection only.
+ */
+final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(FrameChannel.class);
+
+    private final Channel channel;
+    private final FrameDecoder decoder;
+    private final String peer;
+    private final Queue<ByteBuf> outbound = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean closedReported = new AtomicBoolean();
+    private volatile String closeReason;
+    private volatile DeviceId device;
+    private volatile FrameHandler handler;
+    private ErrorInfo refusal;
+
+    /** @param peer the other end, for logs (its address) */
+    FrameChannel(Channel channel, int maxFrameSize, String peer) {
+        this.channel = channel;
+        this.decoder = new FrameDecoder(maxFrameSize);
+        this.peer = peer;
+    }
+
+    /**
+     * The device is authenticated: from now on its frames go to the handler the listener gives for this connection
+     * (which may already ask for {@link #device()}).
+     */
+    void attach(DeviceId authenticated, DeviceConnectionListener listener) {
+        this.device = authenticated;
+        this.handler = listener.connected(this);
+    }
+
+    /**
+     * The device may not connect: its Hello is answered with this error (the agent learns why and backs off), then
+     * the connection closes. Call on the event loop.
+     */
+    void refuse(ErrorCode code, String message) {
+        refusal = ErrorInfo.newBuilder().setCode(code).setMessage(message).setRefSequence(1).build();
+    }
+
+    /** Completes when the channel has closed. */
+    io.netty.channel.ChannelFuture channelClosed() {
+        return channel.closeFuture();
+    }
+
+    // ---- DeviceConnection
+
+    @Override
+    public DeviceId device() {
+        return device;
+    }
+
+    @Override
+    public String method() {
+        return TcpDeviceTransport.METHOD;
+    }
+
+    @Override
+    public String peer() {
+        return peer;
+    }
+
+    @Override
+    public int maxInboundFrameSize() {
+        return decoder.maxFrameSize();
+    }
+
+    @Override
+    public boolean send(Frame frame) {
+        if (closing.get()) {
+            return false;
+        }
+        byte[] bytes;
+        try {
+            bytes = FrameCodec.encode(frame, ProtocolLimits.MAX_FRAME_SIZE_LIMIT);
+        } catch (ProtocolException e) {
+            LOG.error("Dropping a {} frame to {}: {}", frame.getBodyCase(), peer, e.getMessage());
+            return false;
+        }
+        outbound.add(Unpooled.wrappedBuffer(bytes));
+        if (flushScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(this::flush);
+        }
+        return true;
+    }
+
+    private void flush() {
+        flushScheduled.set(false);
+        ByteBuf next;
+        boolean wrote = false;
+        while ((next = outbound.poll()) != null) {
+            channel.write(next, channel.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            channel.flush();
+        }
+    }
+
+    @Override
+    public void close(String reason) {
+        if (closing.compareAndSet(false, true)) {
+            closeReason = reason;
+            // after the frames already queued (a Goodbye is usually the last one)
+            channel.eventLoop().execute(() -> {
+                flush();
+                channel.close();
+            });
+        }
+    }
+
+    // ---- the channel
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        ByteBuf bytes = (ByteBuf) message;
+        try {
+            for (ByteBuffer chunk : bytes.nioBuffers()) {
+                Frame frame;
+                while (!closing.get() && (frame = decoder.decode(chunk)) != null) {
+                    deliver(frame);
+                }
+            }
+        } catch (ProtocolException e) {
+            fail("protocol error (" + e.code().name() + "): " + e.getMessage());
+        } finally {
+            bytes.release();
+        }
+    }
+
+    private void deliver(Frame frame) {
+        if (refusal != null) {
+            if (frame.hasHello() && frame.getConnectionId() != 0) {
+                send(Frame.newBuilder().setConnectionId(frame.getConnectionId()).setSequence(1).setError(refusal).build());
+            }
+            close("refused: " + refusal.getMessage());
+            return;
+        }
+        FrameHandler frames = handler;
+        if (frames == null) {
+            fail("a frame arrived before the device was authenticated");
+            return;
+        }
+        frames.onFrame(frame);
+    }
+
+    private void fail(String reason) {
+        LOG.warn("Closing the tcp connection of {} ({}): {}", device == null ? "an unauthenticated device" : device, peer, reason);
+        close(reason);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing.set(true);
+        String reason = closeReason;
+        if (reason == null) {
+            try {
+                decoder.endOfInput();
+                reason = "the peer closed the connection";
+            } catch (ProtocolException e) {
+                reason = "the peer closed the connection inside a frame";
+            }
+        }
+        ByteBuf pending;
+        while ((pending = outbound.poll()) != null) {
+            pending.release();
+        }
+        FrameHandler frames = handler;
+        if (frames != null && closedReported.compareAndSet(false, true)) {
+            frames.onClosed(reason);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // I/O errors (reset, TLS alerts) end this connection; their text holds no secret material
+        fail(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    }
+}

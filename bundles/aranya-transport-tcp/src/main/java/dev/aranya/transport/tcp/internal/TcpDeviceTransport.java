@@ -1,0 +1,179 @@
+package dev.aranya.transport.tcp.internal;
+
+import dev.aranya.api.model.EdgeDevice;
+import dev.aranya.api.transport.DeviceConnectionListener;
+import dev.aranya.api.transport.DeviceId;
+import dev.aranya.api.transport.DeviceTransport;
+import dev.aranya.protocol.v1.ErrorCode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Aranya's raw TCP server: agents dial it over mutual TLS; the client certificate, issued by the configured device
+ * CA, names the device ({@link DeviceIdentity}). Only registered devices may talk: others get an error answer to
+ * their Hello and are disconnected, each with a log line.
+ */
+@Component(service = DeviceTransport.class, property = DeviceTransport.METHOD_PROPERTY + "=" + TcpDeviceTransport.METHOD,
+        configurationPid = TcpTransportConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = TcpTransportConfig.class)
+public final class TcpDeviceTransport implements DeviceTransport {
+    static final String METHOD = "tcp";
+    private static final Logger LOG = LoggerFactory.getLogger(TcpDeviceTransport.class);
+
+    private final TcpServerSettings settings;
+    private final SslContext tls;
+    private final EventLoopGroup loops;
+    private final Channel server;
+    private final Map<DeviceId, DeviceConnectionListener> registered = new ConcurrentHashMap<>();
+    private final Set<FrameChannel> connections = ConcurrentHashMap.newKeySet();
+
+    @Activate
+    public TcpDeviceTransport(TcpTransportConfig config) throws IOException, InterruptedException {
+        this(TcpServerSettings.of(config));
+    }
+
+    TcpDeviceTransport(TcpServerSettings settings) throws IOException, InterruptedException {
+        this.settings = settings;
+        this.tls = SslContextBuilder.forServer(settings.certificate().toFile(), settings.key().toFile())
+                .trustManager(settings.clientCa().toFile())
+                .clientAuth(ClientAuth.REQUIRE)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+        this.loops = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
+        try {
+            this.server = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            FrameChannel frames = new FrameChannel(channel, settings.maxFrameSize(), String.valueOf(channel.remoteAddress()));
+                            channel.pipeline().addLast(tls.newHandler(channel.alloc()), new Authenticator(frames), frames);
+                        }
+                    })
+                    .bind(settings.bindAddress(), settings.port()).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        LOG.info("Raw TCP transport listening on {} (mutual TLS, devices issued by {})", server.localAddress(),
+                settings.clientCa());
+    }
+
+    @Deactivate
+    void stop() {
+        server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connections.forEach(connection -> connection.close("the tcp transport is stopping"));
+        loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        LOG.info("Raw TCP transport stopped");
+    }
+
+    /** Where the server listens (the bound port when configured with port 0). */
+    InetSocketAddress localAddress() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    @Override
+    public String method() {
+        return METHOD;
+    }
+
+    @Override
+    public void register(EdgeDevice device, DeviceConnectionListener listener) {
+        DeviceId id = new DeviceId(device.getMetadata().getNamespace(), device.getMetadata().getName());
+        var connectivity = device.getSpec() == null ? null : device.getSpec().connectivity();
+        if (connectivity != null && connectivity.tcp() != null && connectivity.tcp().tlsSecretRef() != null) {
+            throw new IllegalArgumentException("spec.connectivity.tcp.tlsSecretRef is not supported: the tcp transport "
+                    + "presents the server certificate configured in " + TcpTransportConfig.PID + " to every device");
+        }
+        registered.put(id, listener);
+    }
+
+    @Override
+    public void unregister(DeviceId device) {
+        if (registered.remove(device) != null) {
+            connections.stream().filter(connection -> device.equals(connection.device()))
+                    .forEach(connection -> connection.close("the device " + device + " is no longer served over tcp"));
+        }
+    }
+
+    /** After the TLS handshake: who the client certificate names, and whether that device may connect. */
+    private final class Authenticator extends ChannelInboundHandlerAdapter {
+        private final FrameChannel frames;
+
+        Authenticator(FrameChannel frames) {
+            this.frames = frames;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof SslHandshakeCompletionEvent handshake) {
+                ctx.pipeline().remove(this);
+                if (handshake.isSuccess()) {
+                    authenticate(ctx.pipeline().get(SslHandler.class));
+                } else {
+                    LOG.warn("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(),
+                            handshake.cause().getMessage());
+                    ctx.close();
+                }
+            }
+            super.userEventTriggered(ctx, event);
+        }
+
+        private void authenticate(SslHandler ssl) {
+            Optional<DeviceId> device = Optional.empty();
+            try {
+                Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+                if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
+                    device = DeviceIdentity.of(leaf);
+                }
+            } catch (SSLPeerUnverifiedException e) {
+                // REQUIRE makes the handshake fail without a certificate; treated as unnamed all the same
+            }
+            if (device.isEmpty()) {
+                LOG.warn("Refused {}: its certificate does not name a device (subject O=<namespace>, CN=<name>)", frames.peer());
+                frames.refuse(ErrorCode.ERROR_CODE_UNAUTHENTICATED,
+                        "the client certificate does not name a device (subject O=<namespace>, CN=<name>)");
+                return;
+            }
+            DeviceConnectionListener listener = registered.get(device.get());
+            if (listener == null) {
+                LOG.warn("Refused device {} from {}: it is not an EdgeDevice served over tcp", device.get(), frames.peer());
+                frames.refuse(ErrorCode.ERROR_CODE_NOT_FOUND,
+                        "device " + device.get() + " is not an EdgeDevice served over tcp by this Aranya");
+                return;
+            }
+            connections.add(frames);
+            frames.channelClosed().addListener(closed -> connections.remove(frames));
+            frames.attach(device.get(), listener);
+        }
+    }
+}
