@@ -35,8 +35,11 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * does not sign serving certificates (opt-in), and for device identities.
  */
 final class CertificateAuthority {
-    /** Certificates start this much in the past, so that a peer whose clock lags a little accepts them. */
-    static final Duration BACKDATE = Duration.ofMinutes(5);
+    /**
+     * Certificates start up to this much in the past, so that a peer whose clock lags a little accepts them; short
+     * ones by a tenth of their validity, so that their renewal time stays ahead.
+     */
+    static final Duration MAX_BACKDATE = Duration.ofMinutes(5);
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -57,7 +60,7 @@ final class CertificateAuthority {
         Instant now = clock.instant();
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(), Date.from(now.minus(BACKDATE)),
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(), Date.from(now.minus(backdate(validity))),
                     Date.from(now.plus(validity)), name, keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature))
@@ -92,7 +95,7 @@ final class CertificateAuthority {
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             int usage = KeyUsage.digitalSignature | (KeyType.of(publicKey) == KeyType.RSA ? KeyUsage.keyEncipherment : 0);
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(), Date.from(now.minus(BACKDATE)),
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(), Date.from(now.minus(backdate(validity))),
                     Date.from(notAfter), subject, publicKey)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(usage))
@@ -116,6 +119,11 @@ final class CertificateAuthority {
         } catch (OperatorCreationException | CertificateException e) {
             throw new IllegalStateException("cannot sign a certificate", e);
         }
+    }
+
+    private static Duration backdate(Duration validity) {
+        Duration tenth = validity.dividedBy(10);
+        return tenth.compareTo(MAX_BACKDATE) < 0 ? tenth : MAX_BACKDATE;
     }
 
     private static BigInteger serial() {

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.net.InetAddress;
 import java.security.KeyPair;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -316,17 +317,20 @@ public final class NodeCertificateService implements NodeCertificates {
                 return; // released meanwhile
             }
             if (failure != null) {
-                tracked.failures++;
-                next = RenewalTimes.retryDelay(settings.retry(), Settings.MAX_RETRY, tracked.failures);
-                LOG.warn("No serving certificate for EdgeDevice {} ({}): {}; next try in {} s", tracked.device, why,
-                        unwrap(failure).getMessage(), next.toSeconds());
                 // the first try of an ensure is the caller's to retry; renewals and reissues retry on their own
                 if (byNode.get(tracked.nodeName) == null) {
+                    LOG.warn("No serving certificate for EdgeDevice {}: {}", tracked.device, unwrap(failure).getMessage());
                     return;
                 }
+                tracked.failures++;
+                next = RenewalTimes.retryDelay(settings.retry(), Settings.MAX_RETRY, tracked.failures);
+                LOG.warn("No new serving certificate for EdgeDevice {} ({}): {}; keeping the current one, next try in {} s",
+                        tracked.device, why, unwrap(failure).getMessage(), next.toSeconds());
             } else {
                 tracked.failures = 0;
-                next = Duration.between(clock.instant(), RenewalTimes.renewAt(certificate.chain().get(0), settings.renewAtPercent()));
+                Duration untilRenewal = Duration.between(clock.instant(), RenewalTimes.renewAt(certificate.chain().get(0), settings.renewAtPercent()));
+                // a signer that hands out certificates already due must not make this a loop of CSRs
+                next = untilRenewal.compareTo(settings.retry()) < 0 ? settings.retry() : untilRenewal;
             }
             if (tracked.renewal != null) {
                 tracked.renewal.cancel(false);
@@ -357,7 +361,8 @@ public final class NodeCertificateService implements NodeCertificates {
 
     /** Looks at every certificate again: those whose SANs no longer match the host are reissued. */
     private void hostChanged(HostIdentity identity) {
-        LOG.info("The host's identity changed to {} {}: checking the serving certificates", identity.hostname(), identity.addresses());
+        LOG.info("The host's identity changed to {} {}: checking the serving certificates", identity.hostname(),
+                identity.addresses().stream().map(InetAddress::getHostAddress).toList());
         synchronized (this) {
             devices.values().forEach(tracked -> refresh(tracked, "host addresses changed"));
         }

@@ -1,0 +1,240 @@
+package dev.aranya.certs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aranya.api.certs.NodeCertificates.ServingCertificate;
+import dev.aranya.api.model.EdgeDevice;
+import dev.aranya.api.transport.DeviceId;
+import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.itests.support.ControlPlaneExtension;
+import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Node serving certificates against the real control plane: kube-controller-manager signs the CSRs of the
+ * {@code kubernetes.io/kubelet-serving} signer with the cluster CA once Aranya has approved them.
+ */
+@ExtendWith(ControlPlaneExtension.class)
+class NodeCertificatesE2E {
+    private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+    private static X509Certificate clusterCa;
+
+    private final List<NodeCertificateService> services = new ArrayList<>();
+
+    @BeforeAll
+    static void readClusterCaAndInstallCrd(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
+        String caPath = Files.readAllLines(controlPlane.kubeconfig().resolveSibling("env")).stream()
+                .filter(line -> line.startsWith("CA_CERT=")).findFirst().orElseThrow().substring("CA_CERT=".length());
+        try (InputStream in = Files.newInputStream(Path.of(caPath))) {
+            clusterCa = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        try (InputStream crd = EdgeDevice.class.getResourceAsStream(EdgeDevice.CRD_RESOURCE)) {
+            namespace.client().apiextensions().v1().customResourceDefinitions()
+                    .resource(Serialization.unmarshal(crd, io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class))
+                    .forceConflicts().serverSideApply();
+        }
+        namespace.client().apiextensions().v1().customResourceDefinitions().withName(EdgeDevice.CRD_NAME)
+                .waitUntilCondition(crd -> crd.getStatus() != null && crd.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())), 60, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void deleteCsrs(TestNamespace namespace) {
+        namespace.client().certificates().v1().certificateSigningRequests().withLabel("arhat.dev/namespace", namespace.name()).delete();
+    }
+
+    @AfterEach
+    void stopServices() {
+        services.forEach(NodeCertificateService::deactivate);
+    }
+
+    private NodeCertificateService service(KubernetesClient client, TestHost host, Settings settings) {
+        NodeCertificateService service = new NodeCertificateService(client, host, settings, Clock.systemUTC());
+        services.add(service);
+        return service;
+    }
+
+    private static Settings clusterSigned() {
+        return settings(true, Duration.ofSeconds(60), false, Duration.ofDays(365), 80, Duration.ofSeconds(30));
+    }
+
+    private static Settings settings(boolean autoApprove, Duration timeout, boolean fallback, Duration ownCaLeafValidity, int renewAtPercent,
+                                     Duration retry) {
+        return new Settings(KeyType.ECDSA, 2048, new ClusterSigner.Settings(timeout, Duration.ofMillis(250), autoApprove, Duration.ZERO),
+                renewAtPercent, retry, fallback, "aranya-kubelet-serving-ca", Duration.ofDays(3650), ownCaLeafValidity);
+    }
+
+    /** A device name no other test run uses: its Node and CSRs are cluster-wide. */
+    private static DeviceId device(TestNamespace namespace, String prefix) {
+        return new DeviceId(namespace.name(), prefix + "-" + UUID.randomUUID().toString().substring(0, 6));
+    }
+
+    private static ServingCertificate await(java.util.concurrent.CompletionStage<ServingCertificate> stage) throws Exception {
+        return stage.toCompletableFuture().get(90, TimeUnit.SECONDS);
+    }
+
+    private static List<CertificateSigningRequest> csrsOf(TestNamespace namespace, DeviceId device) {
+        return namespace.client().certificates().v1().certificateSigningRequests()
+                .withLabels(Map.of("arhat.dev/namespace", device.namespace(), "arhat.dev/name", device.name())).list().getItems();
+    }
+
+    private static X509Certificate storedLeaf(TestNamespace namespace, DeviceId device) throws Exception {
+        Secret secret = namespace.client().secrets().withName(device.name() + "-kubelet-tls").get();
+        assertThat(secret).as("Secret %s-kubelet-tls", device.name()).isNotNull();
+        return TlsSecrets.read(secret).leaf();
+    }
+
+    @Test
+    void newDeviceGetsAClusterSignedServingCertificateAndARestartReusesIt(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
+        DeviceId device = device(namespace, "pi");
+        controlPlane.kubectl("""
+                apiVersion: aranya.arhat.dev/v1alpha1
+                kind: EdgeDevice
+                metadata: {name: %s}
+                spec:
+                  connectivity: {method: tcp}
+                  node:
+                    cert: {country: DE, orgUnit: field-devices}
+                """.formatted(device.name()), "apply", "-n", namespace.name(), "-f", "-").orThrow("creating the EdgeDevice");
+        TestHost host = new TestHost("aranya-e2e-host", "127.0.0.1", "::1");
+
+        ServingCertificate issued = await(service(namespace.client(), host, clusterSigned()).ensure(device, device.name()));
+
+        X509Certificate leaf = issued.chain().get(0);
+        assertThat(leaf.getSubjectX500Principal().getName()).isEqualTo("CN=system:node:" + device.name() + ",OU=field-devices,O=system:nodes,C=DE");
+        assertThat(leaf.getSubjectAlternativeNames()).extracting(san -> san.get(1).toString())
+                .containsExactlyInAnyOrder("aranya-e2e-host", "127.0.0.1", "0:0:0:0:0:0:0:1");
+        assertThat(leaf.getExtendedKeyUsage()).containsExactly(SERVER_AUTH);
+        assertThat(leaf.getPublicKey().getAlgorithm()).isEqualTo("EC");
+        leaf.verify(clusterCa.getPublicKey());
+        assertThat(leaf.getIssuerX500Principal()).isEqualTo(clusterCa.getSubjectX500Principal());
+
+        Secret secret = namespace.client().secrets().withName(device.name() + "-kubelet-tls").get();
+        assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
+        assertThat(secret.getMetadata().getLabels()).containsEntry("arhat.dev/role", "NodeCertificate").containsEntry("arhat.dev/name", device.name());
+        assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+            assertThat(owner.getKind()).isEqualTo("EdgeDevice");
+            assertThat(owner.getName()).isEqualTo(device.name());
+        });
+        assertThat(storedLeaf(namespace, device)).isEqualTo(leaf);
+        ControlPlane.Result csrs = controlPlane.kubectl(null, "get", "csr", "-l", "arhat.dev/name=" + device.name());
+        assertThat(csrs.stdout()).contains(device.name() + "-kubelet-serving-").contains("kubernetes.io/kubelet-serving").contains("Approved,Issued");
+        assertThat(csrsOf(namespace, device)).hasSize(1);
+
+        // Aranya restarts: a new service finds the certificate in the Secret and requests none
+        services.remove(0).deactivate();
+        NodeCertificateService restarted = service(namespace.client(), host, clusterSigned());
+        ServingCertificate reused = await(restarted.ensure(device, device.name()));
+
+        assertThat(reused.chain().get(0)).isEqualTo(leaf);
+        assertThat(reused.key()).isEqualTo(issued.key());
+        assertThat(restarted.current(device.name())).hasValueSatisfying(current -> assertThat(current.chain().get(0)).isEqualTo(leaf));
+        assertThat(csrsOf(namespace, device)).hasSize(1);
+    }
+
+    @Test
+    void changedHostAddressesReissueTheCertificateWithTheNewSans(TestNamespace namespace) throws Exception {
+        DeviceId device = device(namespace, "mover");
+        TestHost host = new TestHost("aranya-e2e-host", "127.0.0.1");
+        NodeCertificateService service = service(namespace.client(), host, clusterSigned());
+        X509Certificate first = await(service.ensure(device, device.name())).chain().get(0);
+        BlockingQueue<ServingCertificate> issued = new LinkedBlockingQueue<>();
+        service.onIssued(issued::add);
+
+        host.change("aranya-e2e-host-2", "127.0.0.1", "127.0.0.2");
+
+        ServingCertificate reissued = issued.poll(90, TimeUnit.SECONDS);
+        assertThat(reissued).as("a new certificate after the host's addresses changed").isNotNull();
+        X509Certificate leaf = reissued.chain().get(0);
+        assertThat(leaf.getSubjectAlternativeNames()).extracting(san -> san.get(1).toString())
+                .containsExactlyInAnyOrder("aranya-e2e-host-2", "127.0.0.1", "127.0.0.2");
+        leaf.verify(clusterCa.getPublicKey());
+        assertThat(leaf.getSerialNumber()).isNotEqualTo(first.getSerialNumber());
+        assertThat(storedLeaf(namespace, device)).isEqualTo(leaf);
+        assertThat(service.current(device.name())).hasValueSatisfying(current -> assertThat(current.chain().get(0)).isEqualTo(leaf));
+        assertThat(csrsOf(namespace, device)).hasSize(2);
+    }
+
+    @Test
+    void csrDeniedByAnAdministratorIsReportedWithTheReason(TestNamespace namespace) throws Exception {
+        DeviceId device = device(namespace, "denied");
+        NodeCertificateService service = service(namespace.client(), new TestHost("aranya-e2e-host", "127.0.0.1"),
+                settings(false, Duration.ofSeconds(60), false, Duration.ofDays(365), 80, Duration.ofSeconds(30)));
+
+        var result = service.ensure(device, device.name()).toCompletableFuture();
+        CertificateSigningRequest csr = awaitCsr(namespace, device);
+        namespace.client().certificates().v1().certificateSigningRequests().withName(csr.getMetadata().getName())
+                .deny(new CertificateSigningRequestConditionBuilder().withType("Denied").withStatus("True")
+                        .withReason("NotInInventory").withMessage("this device is unknown").build());
+
+        assertThatThrownBy(() -> result.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().hasMessage("CSR " + csr.getMetadata().getName() + " was denied: NotInInventory this device is unknown");
+        assertThat(namespace.client().secrets().withName(device.name() + "-kubelet-tls").get()).isNull();
+    }
+
+    @Test
+    void withTheFallbackOnAnUnsignedCsrGetsACertificateFromAranyasOwnCaThatIsRenewedBeforeItExpires(TestNamespace namespace) throws Exception {
+        DeviceId device = device(namespace, "fallback");
+        // nobody approves (automatic approval off), so the cluster never signs; certificates of 20 s renew at half time
+        NodeCertificateService service = service(namespace.client(), new TestHost("aranya-e2e-host", "127.0.0.1"),
+                settings(false, Duration.ofSeconds(2), true, Duration.ofSeconds(20), 50, Duration.ofSeconds(1)));
+        BlockingQueue<ServingCertificate> issued = new LinkedBlockingQueue<>();
+        service.onIssued(issued::add);
+
+        X509Certificate first = await(service.ensure(device, device.name())).chain().get(0);
+
+        Secret caSecret = namespace.client().secrets().withName("aranya-kubelet-serving-ca").get();
+        assertThat(caSecret).as("Aranya's own CA Secret").isNotNull();
+        X509Certificate ownCa = TlsSecrets.read(caSecret).leaf();
+        first.verify(ownCa.getPublicKey());
+        assertThat(first.getSubjectX500Principal().getName()).isEqualTo("CN=system:node:" + device.name() + ",O=system:nodes");
+        assertThat(namespace.client().secrets().withName(device.name() + "-kubelet-tls").get().getMetadata().getAnnotations())
+                .containsEntry("aranya.arhat.dev/issuer", "aranya-own-ca");
+        assertThat(issued.poll(5, TimeUnit.SECONDS)).extracting(c -> c.chain().get(0)).isEqualTo(first);
+
+        ServingCertificate renewed = issued.poll(40, TimeUnit.SECONDS);
+
+        assertThat(renewed).as("a renewed certificate").isNotNull();
+        X509Certificate second = renewed.chain().get(0);
+        assertThat(second.getSerialNumber()).isNotEqualTo(first.getSerialNumber());
+        assertThat(java.time.Instant.now()).isBefore(first.getNotAfter().toInstant());
+        second.verify(ownCa.getPublicKey());
+        assertThat(storedLeaf(namespace, device)).isEqualTo(second);
+    }
+
+    private static CertificateSigningRequest awaitCsr(TestNamespace namespace, DeviceId device) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            List<CertificateSigningRequest> csrs = csrsOf(namespace, device);
+            if (!csrs.isEmpty()) {
+                return csrs.get(0);
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no CSR for " + device);
+    }
+}
