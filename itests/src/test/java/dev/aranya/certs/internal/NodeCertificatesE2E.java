@@ -12,7 +12,10 @@ import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestConditionBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -225,6 +228,62 @@ class NodeCertificatesE2E {
         assertThat(java.time.Instant.now()).isBefore(first.getNotAfter().toInstant());
         second.verify(ownCa.getPublicKey());
         assertThat(storedLeaf(namespace, device)).isEqualTo(second);
+    }
+
+    @Test
+    void serviceAccountWithTheRbacOfTheDocsGetsItsCertificate(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
+        String docs = Files.readString(Path.of(System.getProperty("aranya.repo.dir", "."), "docs/certificates.md"));
+        String rbac = docs.substring(docs.indexOf("```yaml", docs.indexOf("## RBAC")) + "```yaml".length());
+        rbac = rbac.substring(0, rbac.indexOf("```")).replace("aranya-system", namespace.name());
+        controlPlane.kubectl(null, "create", "serviceaccount", "aranya", "-n", namespace.name()).orThrow("creating the service account");
+        controlPlane.kubectl(rbac, "apply", "-f", "-").orThrow("applying the RBAC of docs/certificates.md");
+        DeviceId device = device(namespace, "rbac");
+
+        try (KubernetesClient aranya = impersonating(controlPlane, namespace, "aranya")) {
+            ServingCertificate issued = await(service(aranya, new TestHost("aranya-e2e-host", "127.0.0.1"), clusterSigned())
+                    .ensure(device, device.name()));
+
+            issued.chain().get(0).verify(clusterCa.getPublicKey());
+            assertThat(storedLeaf(namespace, device)).isEqualTo(issued.chain().get(0));
+        } finally {
+            controlPlane.kubectl(null, "delete", "clusterrolebinding", "aranya-node-certificates:" + namespace.name());
+        }
+    }
+
+    @Test
+    void serviceAccountThatMayNotApproveIsToldWhatToGrant(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
+        String name = "no-approve-" + namespace.name();
+        controlPlane.kubectl(null, "create", "serviceaccount", "no-approve", "-n", namespace.name()).orThrow("creating the service account");
+        controlPlane.kubectl(null, "create", "clusterrole", name, "--verb=create,get", "--resource=certificatesigningrequests.certificates.k8s.io")
+                .orThrow("creating the cluster role");
+        controlPlane.kubectl(null, "create", "clusterrolebinding", name, "--clusterrole=" + name,
+                "--serviceaccount=" + namespace.name() + ":no-approve").orThrow("binding the cluster role");
+        controlPlane.kubectl(null, "create", "rolebinding", "no-approve", "-n", namespace.name(), "--clusterrole=admin",
+                "--serviceaccount=" + namespace.name() + ":no-approve").orThrow("binding the namespace role");
+        DeviceId device = device(namespace, "unapproved");
+
+        try (KubernetesClient aranya = impersonating(controlPlane, namespace, "no-approve")) {
+            var result = service(aranya, new TestHost("aranya-e2e-host", "127.0.0.1"),
+                    settings(true, Duration.ofSeconds(3), false, Duration.ofDays(365), 80, Duration.ofSeconds(30)))
+                    .ensure(device, device.name()).toCompletableFuture();
+
+            assertThatThrownBy(() -> result.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
+                    .hasMessageStartingWith("CSR " + device.name() + "-kubelet-serving-")
+                    .hasMessageContaining("was not approved within 3 s: Aranya may not approve it (grant update on "
+                            + "certificatesigningrequests/approval and approve on signers kubernetes.io/kubelet-serving)")
+                    .hasMessageContaining("forbidden");
+        } finally {
+            controlPlane.kubectl(null, "delete", "clusterrolebinding,clusterrole", name);
+        }
+    }
+
+    /** A client that acts as the namespace's service account, as Aranya in a Pod does. */
+    private static KubernetesClient impersonating(ControlPlane controlPlane, TestNamespace namespace, String serviceAccount) throws Exception {
+        Config config = Config.fromKubeconfig(null, Files.readString(controlPlane.kubeconfig()), controlPlane.kubeconfig().toString());
+        config.setNamespace(namespace.name());
+        config.setImpersonateUsername("system:serviceaccount:" + namespace.name() + ":" + serviceAccount);
+        config.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + namespace.name(), "system:authenticated");
+        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
     }
 
     private static CertificateSigningRequest awaitCsr(TestNamespace namespace, DeviceId device) throws InterruptedException {
