@@ -1,0 +1,123 @@
+package dev.aranya.transport.grpc.internal;
+
+import dev.aranya.api.Aranya;
+import dev.aranya.api.transport.DeviceConnection;
+import dev.aranya.api.transport.DeviceId;
+import dev.aranya.api.transport.FrameHandler;
+import dev.aranya.protocol.v1.Frame;
+import java.util.function.Consumer;
+
+/**
+ * One protocol connection on a gRPC call, on either end: each message is one frame. The session layer above checks
+ * and orders the frames; this only moves them and reports the call's end once.
+ */
+final class GrpcDeviceConnection implements DeviceConnection {
+    /** The call's side: sends one message, or ends the call. Calls on it are serialized here. */
+    interface Call {
+        void send(Frame frame);
+
+        void end(String reason);
+    }
+
+    private final DeviceId device;
+    private final String peer;
+    private final int maxInboundFrameSize;
+    private final Call call;
+    private final Consumer<GrpcDeviceConnection> onClosed;
+    private volatile FrameHandler handler;
+    private boolean closed; // guarded by this
+
+    GrpcDeviceConnection(DeviceId device, String peer, int maxInboundFrameSize, Call call,
+                         Consumer<GrpcDeviceConnection> onClosed) {
+        this.device = device;
+        this.peer = peer;
+        this.maxInboundFrameSize = maxInboundFrameSize;
+        this.call = call;
+        this.onClosed = onClosed;
+    }
+
+    void setHandler(FrameHandler handler) {
+        this.handler = handler;
+    }
+
+    /** A message arrived on the call; gRPC delivers one at a time. */
+    void receive(Frame frame) {
+        FrameHandler target = handler;
+        if (target != null && !isClosed()) {
+            target.onFrame(frame);
+        }
+    }
+
+    /** The call ended from the other side or the network. */
+    void ended(String reason) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        notifyClosed(reason);
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public DeviceId device() {
+        return device;
+    }
+
+    @Override
+    public String method() {
+        return Aranya.METHOD_GRPC;
+    }
+
+    @Override
+    public String peer() {
+        return peer;
+    }
+
+    @Override
+    public int maxInboundFrameSize() {
+        return maxInboundFrameSize;
+    }
+
+    @Override
+    public synchronized boolean send(Frame frame) {
+        if (closed) {
+            return false;
+        }
+        try {
+            call.send(frame);
+            return true;
+        } catch (RuntimeException callAlreadyGone) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close(String reason) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            call.end(reason);
+        }
+        notifyClosed(reason);
+    }
+
+    private void notifyClosed(String reason) {
+        onClosed.accept(this);
+        FrameHandler target = handler;
+        if (target != null) {
+            target.onClosed(reason);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "gRPC connection of " + device + " (" + peer + ")";
+    }
+}
