@@ -19,6 +19,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.ByteBuffer;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceConnection {
     private static final Logger LOG = LoggerFactory.getLogger(FrameChannel.class);
+
+    private static final int REFUSED_HELLO_WAIT_SECONDS = 10;
 
     private final Channel channel;
     private final FrameDecoder decoder;
@@ -66,6 +69,9 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
      */
     void refuse(ErrorCode code, String message) {
         refusal = ErrorInfo.newBuilder().setCode(code).setMessage(message).setRefSequence(1).build();
+        // a refused peer that never says Hello does not keep the connection
+        channel.eventLoop().schedule(() -> close("refused, and no Hello within " + REFUSED_HELLO_WAIT_SECONDS + " s"),
+                REFUSED_HELLO_WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Completes when the channel has closed. */

@@ -19,6 +19,7 @@ import dev.aranya.protocol.Capabilities;
 import dev.aranya.protocol.v1.Cancel;
 import dev.aranya.protocol.v1.Channel;
 import dev.aranya.protocol.v1.ErrorCode;
+import dev.aranya.protocol.v1.Exec;
 import dev.aranya.protocol.v1.Frame;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
@@ -49,6 +50,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,6 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TcpTransportTest {
     static final DeviceId DEVICE = new DeviceId("edge", "tcp-pi");
     static final DeviceId RAW_DEVICE = new DeviceId("edge", "tcp-raw");
+    static final int STREAM_WINDOW = 128 << 10;
 
     @TempDir
     Path folder;
@@ -82,7 +85,7 @@ class TcpTransportTest {
         TestPki.Issued server = pki.server(serverCa, "localhost");
         transport = new TcpDeviceTransport(new TcpServerSettings("127.0.0.1", 0, server.certificateFile(),
                 server.keyFile(), deviceCa.certificateFile(), 64 << 10, 1));
-        sessions = new SessionRegistry(new SessionSettings(Duration.ofMillis(200), 3, Duration.ofSeconds(30), 128 << 10,
+        sessions = new SessionRegistry(new SessionSettings(Duration.ofMillis(200), 3, Duration.ofSeconds(30), STREAM_WINDOW,
                 1 << 20, 8, Duration.ofSeconds(5), Duration.ofSeconds(1), "test"), cloudScheduler);
         sessions.watch(new SessionListener() {
             @Override
@@ -126,9 +129,13 @@ class TcpTransportTest {
     }
 
     AgentConnection connect(DeviceId device, TestPki.Issued certificate, CloudLink over) throws Exception {
-        AgentEndpoint endpoint = new AgentEndpoint(AgentSettings.defaults(device, "0.0.1-test", Set.of(Capabilities.PORT_FORWARD)),
-                new EchoPort(), () -> NodeInfo.newBuilder().setHostname(device.name()).build(),
-                NodeStatus::getDefaultInstance, agentScheduler);
+        return connect(device, certificate, over, new EchoPort());
+    }
+
+    AgentConnection connect(DeviceId device, TestPki.Issued certificate, CloudLink over, HostStreams host) throws Exception {
+        AgentEndpoint endpoint = new AgentEndpoint(AgentSettings.defaults(device, "0.0.1-test",
+                Set.of(Capabilities.PORT_FORWARD, Capabilities.EXEC)), host,
+                () -> NodeInfo.newBuilder().setHostname(device.name()).build(), NodeStatus::getDefaultInstance, agentScheduler);
         return endpoint.connect(over, linkSettings(certificate));
     }
 
@@ -196,6 +203,43 @@ class TcpTransportTest {
         while (data.hasRemaining() && stream.write(Channel.CHANNEL_PORT_DATA, data) > 0) {
             // the window limits each write; onWritable resumes
         }
+    }
+
+    @Test
+    void aGibibyteOfferedToAStalledReaderStopsAtOneWindowWithHeapBounded() throws Exception {
+        FloodHost flood = new FloodHost(1L << 30, 64 << 10);
+        connect(DEVICE, deviceCert, link, flood);
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
+        long heapBefore = usedHeap();
+
+        AtomicLong received = new AtomicLong();
+        DeviceStream stream = sessions.find(DEVICE).orElseThrow().open(Frame.newBuilder().setExec(Exec.newBuilder()
+                .addCommand("cat").addCommand("/dev/zero").setStdout(true)).build(), new StreamListener() {
+                    @Override
+                    public void onData(Channel channel, ByteBuffer data) {
+                        received.addAndGet(data.remaining()); // never consumed: the kubectl client stalled
+                    }
+
+                    @Override
+                    public void onEnd(StreamEnd end) {
+                    }
+                });
+        stream.accepted().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        Thread.sleep(1000);
+
+        assertThat(flood.sent.get()).as("bytes the agent could send").isEqualTo(STREAM_WINDOW);
+        assertThat(received.get()).isEqualTo(STREAM_WINDOW);
+        assertThat(flood.shortWrites.get()).isPositive();
+        assertThat(usedHeap() - heapBefore).as("heap growth").isLessThan(32L << 20);
+        stream.cancel("client gone");
+        assertThat(stream.ended().toCompletableFuture().get(5, TimeUnit.SECONDS).getExitCode()).isEqualTo(143);
+    }
+
+    private static long usedHeap() throws InterruptedException {
+        Runtime runtime = Runtime.getRuntime();
+        System.gc();
+        Thread.sleep(100);
+        return runtime.totalMemory() - runtime.freeMemory();
     }
 
     @Test
