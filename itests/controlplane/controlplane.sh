@@ -19,7 +19,8 @@ DEFAULT_STATE="$CACHE/controlplane"
 TIMEOUT="${ARANYA_CP_TIMEOUT:-120}"
 # what `build` and `start` need; the Go module sources replace two vendored modules (see vendor_from_debian)
 PACKAGES=(etcd-server golang-go dpkg-dev rsync make openssl curl util-linux
-          golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev)
+          golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev
+          mosquitto)  # MQTT transport tests start their own broker from it
 COMPONENTS=(etcd kube-apiserver kube-controller-manager)
 
 log() { printf '[controlplane] %s\n' "$*" >&2; }
