@@ -63,7 +63,12 @@ public final class ControlPlane {
 
     /** Runs the real kubectl against the control plane, as a user would. */
     public Result kubectl(String stdin, String... args) {
-        List<String> command = new ArrayList<>(List.of(System.getProperty("aranya.kubectl", "kubectl"), "--kubeconfig", kubeconfig().toString()));
+        return kubectlAt(Path.of(System.getProperty("aranya.kubectl", "kubectl")), stdin, args);
+    }
+
+    /** Runs the given kubectl binary (another version than the default) against the control plane. */
+    public Result kubectlAt(Path binary, String stdin, String... args) {
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--kubeconfig", kubeconfig().toString()));
         command.addAll(List.of(args));
         return run(command, stdin);
     }

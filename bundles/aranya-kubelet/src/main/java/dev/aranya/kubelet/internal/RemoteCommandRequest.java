@@ -7,8 +7,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 
 /**
- * An exec or attach as the apiserver asks for it: {@code command} (repeated), {@code stdin}, {@code stdout},
- * {@code stderr} and {@code tty} ("1" or "true"); with a TTY there is no separate stderr.
+ * An exec or attach as the apiserver asks for it: {@code command} (repeated), {@code input}, {@code output},
+ * {@code error} and {@code tty} ("1" or "true"); with a TTY there is no separate stderr.
  */
 record RemoteCommandRequest(boolean attach, String container, List<String> command, boolean stdin, boolean stdout,
         boolean stderr, boolean tty) {
@@ -18,7 +18,7 @@ record RemoteCommandRequest(boolean attach, String container, List<String> comma
         List<String> command = uri.parameters().getOrDefault("command", List.of());
         boolean tty = flag(uri, "tty");
         RemoteCommandRequest request = new RemoteCommandRequest(attach, path.container(), command,
-                flag(uri, "stdin"), flag(uri, "stdout"), flag(uri, "stderr") && !tty, tty);
+                flag(uri, "input"), flag(uri, "output"), flag(uri, "error") && !tty, tty);
         if (!request.stdin && !request.stdout && !request.stderr) {
             throw new IllegalArgumentException("you must specify at least 1 of stdin, stdout, stderr");
         }

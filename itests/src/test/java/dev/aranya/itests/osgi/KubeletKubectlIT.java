@@ -1,0 +1,323 @@
+package dev.aranya.itests.osgi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import dev.aranya.api.certs.NodeCertificates;
+import dev.aranya.api.kubelet.KubeletEndpoints;
+import dev.aranya.api.kubelet.KubeletEndpoints.KubeletNode;
+import dev.aranya.api.session.DeviceSessions;
+import dev.aranya.api.transport.DeviceId;
+import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.itests.support.LocalDeviceSessions;
+import dev.aranya.itests.support.PemNodeCertificates;
+import dev.aranya.itests.support.RuntimeBundles;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.inject.Inject;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * The kubelet bundle in Felix, serving a device's Node to the real kube-apiserver (which verifies its serving
+ * certificate against the cluster CA), driven by the real kubectl: 1.32 speaks WebSocket (passed through by the
+ * 1.20 apiserver), 1.27 speaks SPDY. The device is {@link LocalDeviceSessions}: its streams run on this machine.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class KubeletKubectlIT {
+    private static final Path KUBECTL_WEBSOCKET = Path.of("/usr/bin/kubectl");
+    private static final Path KUBECTL_SPDY = Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.27");
+    private static final List<Path> KUBECTLS = List.of(KUBECTL_WEBSOCKET, KUBECTL_SPDY);
+    private static final String POD = "device-host";
+
+    /** Set up once for the class: one namespace, Node, Pod and served device. */
+    private static String namespace;
+    private static LocalDeviceSessions sessions;
+    private static int kubeletPort;
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ConfigurationAdmin configurationAdmin;
+
+    @Configuration
+    public Option[] config() {
+        ControlPlane.shared();
+        String version = System.getProperty("aranya.version", "0.1.0-SNAPSHOT");
+        Path jar = Path.of(System.getProperty("maven.repo.local"), "dev/aranya/aranya-kubelet", version,
+                "aranya-kubelet-" + version + ".jar");
+        return options(RuntimeBundles.all(), bundle(jar.toUri().toString()),
+                // as in KubeClientInFelixIT: fabric8 must not reach this JVM's class path; but JFR's event handler
+                // classes, which Netty 4.2's buffer allocators reference, must stay reachable from bundles
+                frameworkProperty("felix.bootdelegation.implicit").value("false"),
+                frameworkProperty("org.osgi.framework.bootdelegation").value("jdk.jfr,jdk.jfr.*"));
+    }
+
+    @Before
+    public void serveADevice() throws Exception {
+        if (namespace != null) {
+            return;
+        }
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String ns = "kl-" + suffix;
+        String node = "kl-node-" + suffix;
+        kubeletPort = freePort();
+        ControlPlane controlPlane = ControlPlane.shared();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            controlPlane.kubectl("", "delete", "node", node, "--wait=false");
+            controlPlane.kubectl("", "delete", "namespace", ns, "--wait=false");
+        }));
+        controlPlane.kubectl("", "create", "namespace", ns).orThrow("creating the namespace");
+        controlPlane.kubectl("""
+                apiVersion: v1
+                kind: Node
+                metadata: {name: %s}
+                spec:
+                  taints: [{key: aranya.test/kubelet, effect: NoSchedule}]
+                status:
+                  addresses: [{type: InternalIP, address: 127.0.0.1}]
+                  daemonEndpoints: {kubeletEndpoint: {Port: %d}}
+                """.formatted(node, kubeletPort), "create", "-f", "-").orThrow("creating the Node");
+        String pod = """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s, namespace: %s}
+                spec:
+                  nodeName: %s
+                  tolerations: [{operator: Exists}]
+                  containers: [{name: host, image: aranya.dev/virtual-pod}]
+                """.formatted(POD, ns, node);
+        ControlPlane.Result created = null;
+        for (int attempt = 0; attempt < 60; attempt++) {
+            // the namespace's default ServiceAccount, which admission wants, appears shortly after the namespace
+            created = controlPlane.kubectl(pod, "create", "-f", "-");
+            if (created.exitCode() == 0) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        created.orThrow("creating the virtual Pod");
+        // the controller reports the virtual pod Running; kubectl port-forward refuses a pod that is not
+        controlPlane.kubectl("", "-n", ns, "patch", "pod", POD, "--subresource=status", "--type=merge", "-p",
+                "{\"status\":{\"phase\":\"Running\"}}").orThrow("marking the virtual Pod Running");
+
+        Hashtable<String, Object> kube = new Hashtable<>();
+        kube.put("kubeconfig", controlPlane.kubeconfig().toString());
+        kube.put("namespace", ns);
+        configurationAdmin.getConfiguration("dev.aranya.kube", "?").update(kube);
+        waitFor(KubernetesClient.class, "(aranya.namespace=" + ns + ")");
+
+        DeviceId device = new DeviceId(ns, node);
+        sessions = new LocalDeviceSessions(device, List.of("line 1", "line 2", "line 3"));
+        Hashtable<String, Object> ranking = new Hashtable<>();
+        ranking.put(Constants.SERVICE_RANKING, 1000);
+        context.registerService(DeviceSessions.class, sessions, ranking);
+        context.registerService(NodeCertificates.class,
+                PemNodeCertificates.issue(Files.createTempDirectory("kubelet-it"), node), ranking);
+        KubeletEndpoints kubelet = waitFor(KubeletEndpoints.class, null);
+        kubelet.serve(new KubeletNode(device, node, POD, kubeletPort));
+        namespace = ns;
+    }
+
+    @Test
+    public void logsOfTheVirtualPodAreTheDeviceLog() {
+        for (Path kubectl : KUBECTLS) {
+            assertThat(kubectl(kubectl, null, "logs", POD).orThrow("kubectl logs").stdout())
+                    .isEqualTo("line 1\nline 2\nline 3\n");
+            assertThat(kubectl(kubectl, null, "logs", "--tail=1", POD).orThrow("kubectl logs --tail").stdout())
+                    .isEqualTo("line 3\n");
+        }
+    }
+
+    @Test
+    public void execExitCodeReachesKubectl() {
+        for (Path kubectl : KUBECTLS) {
+            ControlPlane.Result result = kubectl(kubectl, null, "exec", POD, "--", "sh", "-c", "exit 3");
+            assertThat(result.exitCode()).as("%s: %s", kubectl, result.stderr()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    public void execCarriesStdinStdoutAndStderr() {
+        for (Path kubectl : KUBECTLS) {
+            ControlPlane.Result cat = kubectl(kubectl, "hello from kubectl\n", "exec", "-i", POD, "--", "cat");
+            assertThat(cat.exitCode()).as("%s: %s", kubectl, cat.stderr()).isZero();
+            assertThat(cat.stdout()).isEqualTo("hello from kubectl\n");
+
+            ControlPlane.Result both = kubectl(kubectl, null, "exec", POD, "--", "sh", "-c", "echo out; echo err >&2");
+            assertThat(both.exitCode()).as("%s: %s", kubectl, both.stderr()).isZero();
+            assertThat(both.stdout()).isEqualTo("out\n");
+            assertThat(both.stderr()).isEqualTo("err\n");
+        }
+    }
+
+    @Test
+    public void execOfAMissingCommandFailsWithItsMessage() {
+        for (Path kubectl : KUBECTLS) {
+            ControlPlane.Result result = kubectl(kubectl, null, "exec", POD, "--", "/no/such/command");
+            assertThat(result.exitCode()).isNotZero();
+            assertThat(result.stderr()).as("%s", kubectl).contains("/no/such/command");
+        }
+    }
+
+    @Test
+    public void portForwardReachesAPortOnTheDevice() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0)) {
+            Thread server = new Thread(() -> echo(echo), "echo-server");
+            server.setDaemon(true);
+            server.start();
+            for (Path kubectl : KUBECTLS) {
+                Process forward = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
+                        ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "port-forward", POD,
+                        ":" + echo.getLocalPort()).redirectErrorStream(true).start();
+                try {
+                    int local = forwardedPort(forward);
+                    List<CompletableFuture<String>> connections = new ArrayList<>();
+                    for (int i = 0; i < 5; i++) {
+                        String message = "message " + i + " through " + kubectl.getFileName();
+                        connections.add(CompletableFuture.supplyAsync(() -> roundTrip(local, message)));
+                    }
+                    for (int i = 0; i < 5; i++) {
+                        assertThat(connections.get(i).get(60, TimeUnit.SECONDS))
+                                .isEqualTo("message " + i + " through " + kubectl.getFileName());
+                    }
+                } finally {
+                    forward.destroy();
+                    forward.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    @Test
+    public void requestWithoutClientCertificateGets401AndReachesNoDevice() throws Exception {
+        int before = sessions.openStreams();
+        HttpsURLConnection connection = (HttpsURLConnection) new URL("https://127.0.0.1:" + kubeletPort
+                + "/containerLogs/" + namespace + "/" + POD + "/host").openConnection();
+        connection.setSSLSocketFactory(trustingClusterCa().getSocketFactory());
+        assertThat(connection.getResponseCode()).isEqualTo(401);
+        assertThat(sessions.openStreams()).isEqualTo(before);
+    }
+
+    private static ControlPlane.Result kubectl(Path kubectl, String stdin, String... args) {
+        List<String> all = new ArrayList<>(List.of("-n", namespace));
+        all.addAll(List.of(args));
+        return ControlPlane.shared().kubectlAt(kubectl, stdin, all.toArray(String[]::new));
+    }
+
+    private static int forwardedPort(Process forward) throws IOException {
+        BufferedReader output = new BufferedReader(new InputStreamReader(forward.getInputStream(), StandardCharsets.UTF_8));
+        Pattern forwarding = Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) ->");
+        StringBuilder seen = new StringBuilder();
+        String line;
+        while ((line = output.readLine()) != null) {
+            seen.append(line).append('\n');
+            Matcher matcher = forwarding.matcher(line);
+            if (matcher.find()) {
+                Thread drain = new Thread(() -> output.lines().forEach(l -> { }), "port-forward-output");
+                drain.setDaemon(true);
+                drain.start();
+                return Integer.parseInt(matcher.group(1));
+            }
+        }
+        throw new IllegalStateException("kubectl port-forward ended without forwarding:\n" + seen);
+    }
+
+    private static String roundTrip(int port, String message) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(message.getBytes(StandardCharsets.UTF_8));
+            socket.shutdownOutput();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("port-forward round trip failed", e);
+        }
+    }
+
+    private static void echo(ServerSocket server) {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                Thread connection = new Thread(() -> {
+                    try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+                        in.transferTo(out);
+                    } catch (IOException ignored) {
+                        // the client went away
+                    }
+                });
+                connection.setDaemon(true);
+                connection.start();
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private static SSLContext trustingClusterCa() throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream ca = Files.newInputStream(Path.of(System.getProperty("user.home"),
+                ".cache/aranya/controlplane/pki/ca.crt"))) {
+            trust.setCertificateEntry("cluster-ca", CertificateFactory.getInstance("X.509").generateCertificate(ca));
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, factory.getTrustManagers(), null);
+        return tls;
+    }
+
+    private <T> T waitFor(Class<T> type, String filter) throws Exception {
+        String objectClass = "(objectClass=" + type.getName() + ")";
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context,
+                context.createFilter(filter == null ? objectClass : "(&" + objectClass + filter + ")"), null);
+        tracker.open();
+        T service = tracker.waitForService(30_000);
+        assertThat(service).as("%s service", type.getSimpleName()).isNotNull();
+        return service;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
