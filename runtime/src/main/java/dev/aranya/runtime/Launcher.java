@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -38,6 +39,8 @@ public final class Launcher {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     /** Framework property: symbolic names of the bundles that start first. */
     private static final String BOOT_BUNDLES = "aranya.boot.bundles";
+    /** System property set by the bin script: the distribution's name in messages (one launcher starts Aranya and arhat). */
+    private static final String PRODUCT = "aranya.product";
     private static final int BOOT_START_LEVEL = 10;
     private static final int BUNDLE_START_LEVEL = 80;
 
@@ -46,22 +49,23 @@ public final class Launcher {
 
     public static void main(String[] args) throws Exception {
         String mode = args.length == 0 ? "run" : args[0];
+        Path home = Path.of(System.getProperty("aranya.home", ".")).toAbsolutePath().normalize();
+        Map<String, String> config = frameworkConfig(home, mode);
+        String product = System.getProperty(PRODUCT, "Aranya");
         if (!List.of("run", "console", "check").contains(mode)) {
-            System.err.println("usage: aranya [run|console|check]\n"
-                    + "  run      start Aranya (default)\n"
-                    + "  console  start Aranya with the Gogo shell on this terminal (try: lb, scr:list, help)\n"
+            System.err.println("usage: " + product.toLowerCase(Locale.ROOT) + " [run|console|check]\n"
+                    + "  run      start " + product + " (default)\n"
+                    + "  console  start " + product + " with the Gogo shell on this terminal (try: lb, scr:list, help)\n"
                     + "  check    start, list every bundle's state, stop; exit 1 unless all are active");
             System.exit(2);
         }
-        Path home = Path.of(System.getProperty("aranya.home", ".")).toAbsolutePath().normalize();
-        Map<String, String> config = frameworkConfig(home, mode);
 
         long started = System.nanoTime();
         Framework framework = new FrameworkFactory().newFramework(withLogger(config));
         framework.init();
         framework.getBundleContext().addFrameworkListener(Launcher::logFrameworkEvent);
         installBundles(framework, home.resolve("bundle"), Set.of(config.getOrDefault(BOOT_BUNDLES, "").split("\\s*,\\s*")));
-        Thread stopper = new Thread(() -> stop(framework), "aranya-shutdown");
+        Thread stopper = new Thread(() -> stop(framework, product), "aranya-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
         framework.start();
 
@@ -72,10 +76,10 @@ public final class Launcher {
             System.out.printf("%s in %d ms%n", allActive ? "all bundles active" : "NOT all bundles active",
                     Duration.ofNanos(System.nanoTime() - started).toMillis());
             Runtime.getRuntime().removeShutdownHook(stopper);
-            stop(framework);
+            stop(framework, product);
             System.exit(allActive ? 0 : 1);
         }
-        LOG.info(() -> "Aranya started from " + home + " in "
+        LOG.info(() -> product + " started from " + home + " in "
                 + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
         framework.waitForStop(0);
         System.exit(0);
@@ -183,12 +187,12 @@ public final class Launcher {
         };
     }
 
-    private static void stop(Framework framework) {
+    private static void stop(Framework framework, String product) {
         if ((framework.getState() & (Bundle.ACTIVE | Bundle.STARTING)) == 0) {
             return; // stopped already, e.g. by the console's exit
         }
         try {
-            LOG.info("Stopping Aranya");
+            LOG.info("Stopping " + product);
             long stopping = System.nanoTime();
             framework.stop();
             FrameworkEvent event = framework.waitForStop(STOP_TIMEOUT.toMillis());
@@ -196,7 +200,7 @@ public final class Launcher {
                 LOG.warning("The framework did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
             } else {
                 // the log bundle has stopped by now: this line goes to the console
-                System.err.printf("Aranya stopped in %d ms%n", Duration.ofNanos(System.nanoTime() - stopping).toMillis());
+                System.err.printf("%s stopped in %d ms%n", product, Duration.ofNanos(System.nanoTime() - stopping).toMillis());
             }
         } catch (BundleException | InterruptedException e) {
             LOG.log(Level.WARNING, "Stopping the framework failed", e);
