@@ -161,6 +161,30 @@ class NodeCertificatesE2E {
     }
 
     @Test
+    void deletingTheEdgeDeviceDeletesItsKeyAndReleaseDeletesItToo(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
+        DeviceId owned = device(namespace, "owned");
+        controlPlane.kubectl("""
+                apiVersion: aranya.arhat.dev/v1alpha1
+                kind: EdgeDevice
+                metadata: {name: %s}
+                spec:
+                  connectivity: {method: tcp}
+                """.formatted(owned.name()), "apply", "-n", namespace.name(), "-f", "-").orThrow("creating the EdgeDevice");
+        DeviceId released = device(namespace, "released");
+        NodeCertificateService service = service(namespace.client(), new TestHost("aranya-e2e-host", "127.0.0.1"), clusterSigned());
+        await(service.ensure(owned, owned.name()));
+        await(service.ensure(released, released.name()));
+
+        controlPlane.kubectl(null, "delete", "edgedevice", owned.name(), "-n", namespace.name()).orThrow("deleting the EdgeDevice");
+        service.release(released, true);
+
+        // the garbage collector deletes the owned Secret; release deletes the other one
+        namespace.client().secrets().withName(owned.name() + "-kubelet-tls").waitUntilCondition(secret -> secret == null, 60, TimeUnit.SECONDS);
+        namespace.client().secrets().withName(released.name() + "-kubelet-tls").waitUntilCondition(secret -> secret == null, 30, TimeUnit.SECONDS);
+        assertThat(service.current(released.name())).isEmpty();
+    }
+
+    @Test
     void changedHostAddressesReissueTheCertificateWithTheNewSans(TestNamespace namespace) throws Exception {
         DeviceId device = device(namespace, "mover");
         TestHost host = new TestHost("aranya-e2e-host", "127.0.0.1");

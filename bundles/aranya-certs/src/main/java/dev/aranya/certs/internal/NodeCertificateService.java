@@ -130,15 +130,17 @@ public final class NodeCertificateService implements NodeCertificates {
             LOG.debug("Closing the host address listener failed", e);
         }
         executor.shutdownNow();
+        List<Tracked> stopped;
         synchronized (this) {
-            IllegalStateException stopped = new IllegalStateException("Aranya's certificate service stopped");
-            devices.values().forEach(tracked -> {
-                if (tracked.inFlight != null) {
-                    tracked.inFlight.completeExceptionally(stopped);
-                }
-            });
+            stopped = List.copyOf(devices.values());
             devices.clear();
         }
+        IllegalStateException failure = new IllegalStateException("Aranya's certificate service stopped");
+        stopped.forEach(tracked -> {
+            if (tracked.inFlight != null) {
+                tracked.inFlight.completeExceptionally(failure);
+            }
+        });
     }
 
     @Override
