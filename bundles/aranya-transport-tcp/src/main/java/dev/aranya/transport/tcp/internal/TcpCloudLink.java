@@ -68,7 +68,7 @@ public final class TcpCloudLink implements CloudLink {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
-        DeviceId device = DeviceIdentity.of(certificate(link))
+        DeviceId device = DeviceId.ofCertificateSubject(certificate(link).getSubjectX500Principal())
                 .orElseThrow(() -> new IOException("the device certificate " + link.certificate()
                         + " does not name a device (subject O=<namespace>, CN=<name>)"));
         SslContextBuilder builder = SslContextBuilder.forClient().keyManager(link.certificate().toFile(), link.key().toFile())

@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Aranya's raw TCP server: agents dial it over mutual TLS; the client certificate, issued by the configured device
- * CA, names the device ({@link DeviceIdentity}). Only registered devices may talk: others get an error answer to
+ * CA, names the device ({@link DeviceId#ofCertificateSubject}). Only registered devices may talk: others get an error answer to
  * their Hello and are disconnected, each with a log line.
  */
 @Component(service = DeviceTransport.class, property = DeviceTransport.METHOD_PROPERTY + "=" + TcpDeviceTransport.METHOD,
@@ -72,6 +73,8 @@ public final class TcpDeviceTransport implements DeviceTransport {
         this.loops = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
         try {
             this.server = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+                    // small frames (WindowUpdate, Pong) must not wait for Nagle's algorithm and the peer's delayed ACK
+                    .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
@@ -153,7 +156,7 @@ public final class TcpDeviceTransport implements DeviceTransport {
             try {
                 Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
                 if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
-                    device = DeviceIdentity.of(leaf);
+                    device = DeviceId.ofCertificateSubject(leaf.getSubjectX500Principal());
                 }
             } catch (SSLPeerUnverifiedException e) {
                 // REQUIRE makes the handshake fail without a certificate; treated as unnamed all the same
