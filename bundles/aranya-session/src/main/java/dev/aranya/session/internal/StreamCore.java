@@ -1,5 +1,6 @@
 package dev.aranya.session.internal;
 
+import com.google.protobuf.ByteString;
 import dev.aranya.protocol.ProtocolException;
 import dev.aranya.protocol.StreamWindow;
 import dev.aranya.protocol.v1.Channel;
@@ -12,12 +13,11 @@ import dev.aranya.protocol.v1.WindowUpdate;
 import java.nio.ByteBuffer;
 import java.util.EnumSet;
 import java.util.Set;
-import com.google.protobuf.ByteString;
 
 /**
  * One stream's data path, the same on both ends: sending within the peer's window (in payloads the peer's frame
  * limit allows), accounting received Data against this side's window, returning credit as the consumer hands bytes
- * on (batched: at half the initial window, or when everything delivered has been consumed), and the half-close of
+ * on (batched: one WindowUpdate per half window), and the half-close of
  * each channel. Memory is bounded: a side never receives more than one window per stream that its consumer has not
  * consumed, and never sends more than the peer granted.
  */
@@ -139,7 +139,9 @@ public abstract class StreamCore {
             }
             delivered -= bytes;
             unreturned += bytes;
-            if (unreturned >= Math.max(1, receiveInitial / 2) || delivered == 0) {
+            // one WindowUpdate per half window: a sender that spent its window always gets credit back once its
+            // bytes are consumed, and a fast stream costs one small frame per half window instead of one per Data
+            if (unreturned >= Math.max(1, receiveInitial / 2)) {
                 returnCredit();
             }
         });
