@@ -44,6 +44,12 @@ final class MqttDeviceConnection implements DeviceConnection {
     private final InboundSequencer sequencer = new InboundSequencer(REORDER_LIMIT);
     private final ChunkAssembler assembler;
     private volatile FrameHandler handler;
+    /**
+     * The id the agent's session layer put on its Hello, when it differs from {@link #connectionId}: the agent's
+     * link must name the connection before its session exists (the Last Will carries the id), so frames travel with
+     * the link's id and the session sees its own. 0 on Aranya's side, which takes the id from the Hello.
+     */
+    private volatile long sessionConnectionId;
     private boolean closed; // guarded by this
     private String closeReason; // guarded by this
 
@@ -108,8 +114,9 @@ final class MqttDeviceConnection implements DeviceConnection {
         }
         // delivery outside the lock; the broker client's single callback thread keeps the order
         FrameHandler target = handler;
+        long sessionId = sessionConnectionId;
         for (Frame frame : ready) {
-            target.onFrame(frame);
+            target.onFrame(sessionId == 0 ? frame : frame.toBuilder().setConnectionId(sessionId).build());
         }
     }
 
@@ -137,6 +144,12 @@ final class MqttDeviceConnection implements DeviceConnection {
     public synchronized boolean send(Frame frame) {
         if (closed) {
             return false;
+        }
+        if (frame.getConnectionId() != connectionId && inbound == Direction.ARANYA_TO_AGENT) {
+            if (sessionConnectionId == 0) {
+                sessionConnectionId = frame.getConnectionId();
+            }
+            frame = frame.toBuilder().setConnectionId(connectionId).build();
         }
         try {
             // the session layer keeps to the peer's announced limit; this only guards the protocol's ceiling

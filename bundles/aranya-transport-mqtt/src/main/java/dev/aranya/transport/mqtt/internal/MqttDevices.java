@@ -101,7 +101,13 @@ final class MqttDevices {
         if (devices.get(route.id) != route) {
             return; // unregistered meanwhile
         }
-        SharedClient shared = clients.computeIfAbsent(route.clientKey, key -> new SharedClient(key, route));
+        SharedClient shared;
+        try {
+            shared = clients.computeIfAbsent(route.clientKey, key -> new SharedClient(key, route));
+        } catch (IllegalArgumentException e) {
+            LOG.error("Device {} cannot use MQTT: {}", route.id, e.getMessage());
+            return;
+        }
         route.client = shared;
         shared.routes.put(route.settings.topics().msg(), route);
         shared.routes.put(route.settings.topics().status(), route);

@@ -51,6 +51,7 @@ final class PahoV3Client implements BrokerClient {
             options.setWill(will.topic(), will.payload(), 1, true);
         }
         if (reconnect) {
+            // frames published while reconnecting wait for the broker instead of failing
             DisconnectedBufferOptions buffer = new DisconnectedBufferOptions();
             buffer.setBufferEnabled(true);
             buffer.setBufferSize(Paho.MAX_IN_FLIGHT);

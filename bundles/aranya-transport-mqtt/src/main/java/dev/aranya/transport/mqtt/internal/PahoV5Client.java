@@ -3,6 +3,7 @@ package dev.aranya.transport.mqtt.internal;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.paho.mqttv5.client.DisconnectedBufferOptions;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -54,6 +55,13 @@ final class PahoV5Client implements BrokerClient {
         if (will != null) {
             MqttMessage willMessage = new MqttMessage(will.payload(), 1, true, null);
             options.setWill(will.topic(), willMessage);
+        }
+        if (reconnect) {
+            // frames published while reconnecting wait for the broker instead of failing
+            DisconnectedBufferOptions buffer = new DisconnectedBufferOptions();
+            buffer.setBufferEnabled(true);
+            buffer.setBufferSize(Paho.MAX_IN_FLIGHT);
+            client.setBufferOpts(buffer);
         }
         client.setCallback(new MqttCallback() {
             @Override
