@@ -83,6 +83,11 @@ final class CloudSession extends ProtocolConnection<CloudStream> implements Devi
                     "the first frame must be a Hello, was " + frame.getBodyCase());
         }
         Hello offered = frame.getHello();
+        if (frame.getSerializedSize() > ProtocolLimits.MIN_FRAME_SIZE_LIMIT) {
+            refuse(ErrorCode.ERROR_CODE_BAD_REQUEST, "the Hello has " + frame.getSerializedSize()
+                    + " bytes, more than the " + ProtocolLimits.MIN_FRAME_SIZE_LIMIT + " a Hello may have");
+            return;
+        }
         DeviceId claimed = new DeviceId(offered.getDeviceNamespace(), offered.getDeviceName());
         if (!claimed.equals(device)) {
             refuse(ErrorCode.ERROR_CODE_UNAUTHENTICATED, "the Hello names device " + claimed

@@ -18,6 +18,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class TcpCloudLink implements CloudLink {
     private static final Logger LOG = LoggerFactory.getLogger(TcpCloudLink.class);
 
-    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1,
+            new DefaultThreadFactory("arhat-tcp-link", true), NioIoHandler.newFactory());
 
     @Activate
     public TcpCloudLink() {

@@ -21,6 +21,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
@@ -70,7 +71,8 @@ public final class TcpDeviceTransport implements DeviceTransport {
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols("TLSv1.3", "TLSv1.2")
                 .build();
-        this.loops = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
+        this.loops = new MultiThreadIoEventLoopGroup(settings.ioThreads(), new DefaultThreadFactory("aranya-tcp", true),
+                NioIoHandler.newFactory());
         try {
             this.server = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
                     // small frames (WindowUpdate, Pong) must not wait for Nagle's algorithm and the peer's delayed ACK
