@@ -9,6 +9,7 @@ import dev.aranya.api.transport.FrameHandler;
 import dev.aranya.protocol.Direction;
 import dev.aranya.protocol.ProtocolException;
 import dev.aranya.protocol.ProtocolLimits;
+import dev.aranya.protocol.v1.Goodbye;
 import dev.aranya.protocol.v1.Presence;
 import dev.aranya.protocol.v1.PresenceState;
 import java.io.IOException;
@@ -101,8 +102,10 @@ public final class MqttCloudLink implements CloudLink {
             return; // queued for an earlier connection (persistent session)
         }
         if (message.frame() != null && message.sequence() == 0 && message.frame().hasGoodbye()) {
-            // Aranya has no state for this connection: outside the sequencer, and the end of it
-            connection.close("Aranya does not know this connection: " + message.frame().getGoodbye().getMessage());
+            // Aranya dropped this connection's state (unknown to it, transport stopping, device removed): outside
+            // the sequencer, and the end of it
+            Goodbye goodbye = message.frame().getGoodbye();
+            connection.close("Aranya ended the connection (" + goodbye.getReason() + "): " + goodbye.getMessage());
             return;
         }
         connection.accept(message);

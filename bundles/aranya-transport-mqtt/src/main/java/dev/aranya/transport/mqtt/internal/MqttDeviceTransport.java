@@ -7,6 +7,7 @@ import dev.aranya.api.transport.DeviceId;
 import dev.aranya.api.transport.DeviceTransport;
 import dev.aranya.protocol.ProtocolException;
 import dev.aranya.protocol.ProtocolLimits;
+import dev.aranya.protocol.v1.GoodbyeReason;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Base64;
@@ -58,7 +59,8 @@ public final class MqttDeviceTransport implements DeviceTransport {
 
     @Override
     public void unregister(DeviceId device) {
-        devices.unregister(device, "the EdgeDevice was deleted or no longer uses mqtt");
+        devices.unregister(device, "the EdgeDevice was deleted or no longer uses mqtt",
+                GoodbyeReason.GOODBYE_REASON_DEVICE_REMOVED);
     }
 
     @Deactivate

@@ -64,7 +64,7 @@ final class MqttDevices {
             return;
         }
         if (existing != null) {
-            unregister(id, "the device's MQTT settings changed");
+            unregister(id, "the device's MQTT settings changed", GoodbyeReason.GOODBYE_REASON_DEVICE_REMOVED);
         }
         DeviceRoute route = new DeviceRoute(id, resolved, listener);
         devices.put(id, route);
@@ -73,19 +73,19 @@ final class MqttDevices {
                 resolved.settings().topics().namespace());
     }
 
-    void unregister(DeviceId id, String reason) {
+    void unregister(DeviceId id, String reason, GoodbyeReason goodbye) {
         DeviceRoute route = devices.remove(id);
         if (route == null) {
             return;
         }
-        route.closeAll(reason);
+        route.closeAll(reason, goodbye);
         worker.execute(() -> detach(route));
     }
 
     /** Closes every connection with the reason and disconnects from every broker. */
     void close(String reason) {
         for (DeviceId id : List.copyOf(devices.keySet())) {
-            unregister(id, reason);
+            unregister(id, reason, GoodbyeReason.GOODBYE_REASON_SHUTDOWN);
         }
         worker.shutdown();
         try {
@@ -334,24 +334,39 @@ final class MqttDevices {
                 }
                 lastUnknownAnswered = connectionId;
             }
-            Frame goodbye = Frame.newBuilder().setConnectionId(connectionId).setSequence(0)
-                    .setGoodbye(Goodbye.newBuilder().setReason(GoodbyeReason.GOODBYE_REASON_UNKNOWN_CONNECTION)
-                            .setMessage("Aranya has no state for this connection: start a new one"))
-                    .build();
-            try {
-                publishCommand(goodbye.toByteArray());
+            if (sayGoodbye(connectionId, GoodbyeReason.GOODBYE_REASON_UNKNOWN_CONNECTION,
+                    "Aranya has no state for this connection: start a new one")) {
                 LOG.info("Told {} that connection {} is unknown here", id, Long.toUnsignedString(connectionId, 16));
-            } catch (IOException e) {
-                LOG.warn("Cannot answer {} about an unknown connection: {}", id, e.getMessage());
             }
         }
 
-        void closeAll(String reason) {
+        /**
+         * A Goodbye with sequence 0, which the agent acts on at once: sent when Aranya drops a connection's state
+         * without the session layer (unknown connection, transport stopping, device removed), so the agent starts
+         * over at once instead of waiting for its heartbeat timeout.
+         */
+        private boolean sayGoodbye(long connectionId, GoodbyeReason reason, String message) {
+            Frame goodbye = Frame.newBuilder().setConnectionId(connectionId).setSequence(0)
+                    .setGoodbye(Goodbye.newBuilder().setReason(reason).setMessage(message))
+                    .build();
+            try {
+                publishCommand(goodbye.toByteArray());
+                return true;
+            } catch (IOException e) {
+                LOG.warn("Cannot tell {} goodbye: {}", id, e.getMessage());
+                return false;
+            }
+        }
+
+        void closeAll(String reason, GoodbyeReason goodbye) {
             List<MqttDeviceConnection> open;
             synchronized (this) {
                 open = List.copyOf(connections.values());
             }
-            open.forEach(connection -> connection.close(reason));
+            for (MqttDeviceConnection connection : open) {
+                sayGoodbye(connection.connectionId(), goodbye, reason);
+                connection.close(reason);
+            }
         }
     }
 }

@@ -89,6 +89,23 @@ class MqttTransportTest {
     }
 
     @Test
+    void stoppingTheTransportEndsItsConnectionsOnBothEndsAtOnce() throws Exception {
+        broker = new Mosquitto(dir, 0, null, null);
+        Recorders.Connections cloud = serve(spec(broker.broker(), "3.1.1", null, null), 1 << 20);
+        Recorders.Frames agentFrames = new Recorders.Frames();
+        agent = new MqttCloudLink().connect(agentConfig(broker.broker(), "3.1.1"), agentFrames);
+        agent.send(hello(agentConnectionId()));
+        cloud.nextConnection();
+        Recorders.Frames cloudFrames = cloud.nextHandler();
+
+        transport.deactivate();
+        transport = null;
+        assertThat(cloudFrames.closed.get(5, TimeUnit.SECONDS)).isEqualTo("the MQTT transport is stopping");
+        assertThat(agentFrames.closed.get(5, TimeUnit.SECONDS))
+                .isEqualTo("Aranya ended the connection (GOODBYE_REASON_SHUTDOWN): the MQTT transport is stopping");
+    }
+
+    @Test
     void aVanishedAgentIsOfflineAtOnceThroughItsLastWill() throws Exception {
         broker = new Mosquitto(dir, 0, null, null);
         Recorders.Connections cloud = serve(spec(broker.broker(), "3.1.1", null, null), 1 << 20);
