@@ -12,9 +12,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -47,7 +48,6 @@ public final class ControllerComponent implements LeaderElection.Listener {
     private final String namespace;
     private final DeviceController.Settings settings;
     private final LeaderElection election;
-    private final ScheduledExecutorService electionThread;
     /** starts and stops the leader's DeviceController, in order, off the election's thread */
     private final ScheduledExecutorService leadershipThread;
     // touched by the leadership thread only
@@ -55,8 +55,9 @@ public final class ControllerComponent implements LeaderElection.Listener {
     private volatile boolean leading;
 
     @Activate
-    public ControllerComponent(@Reference KubernetesClient client, @Reference DeviceSessions sessions,
-                               @Reference HostAddresses host, ControllerConfig config) {
+    public ControllerComponent(@Reference(name = "client") KubernetesClient client,
+                               @Reference(name = "sessions") DeviceSessions sessions,
+                               @Reference(name = "host") HostAddresses host, ControllerConfig config) {
         this.client = client;
         this.sessions = sessions;
         this.host = host;
@@ -66,8 +67,11 @@ public final class ControllerComponent implements LeaderElection.Listener {
         LeaderElection.Timing timing = new LeaderElection.Timing(Duration.ofSeconds(config.electionLeaseDurationSeconds()),
                 Duration.ofSeconds(config.electionRenewDeadlineSeconds()), Duration.ofSeconds(config.electionRetryPeriodSeconds()));
         ClassLoader clientLoader = client.getClass().getClassLoader();
-        this.electionThread = Executors.newSingleThreadScheduledExecutor(runnable -> thread(runnable, "aranya-election-" + namespace, clientLoader));
-        this.leadershipThread = Executors.newSingleThreadScheduledExecutor(runnable -> thread(runnable, "aranya-leadership-" + namespace, clientLoader));
+        ScheduledExecutorService electionThread = Executors.newSingleThreadScheduledExecutor(runnable -> thread(runnable, "aranya-election-" + namespace, clientLoader));
+        ScheduledThreadPoolExecutor leadership = new ScheduledThreadPoolExecutor(1, runnable -> thread(runnable, "aranya-leadership-" + namespace, clientLoader));
+        // a start retry still waiting when the component goes must not hold up its deactivation
+        leadership.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.leadershipThread = leadership;
         this.election = new LeaderElection(client, namespace, config.electionLeaseName(), identity, timing, this,
                 electionThread, Clock.systemUTC());
         election.start();
@@ -141,11 +145,15 @@ public final class ControllerComponent implements LeaderElection.Listener {
     }
 
     private void servicesChanged() {
-        leadershipThread.execute(() -> {
-            if (running != null) {
-                running.servicesChanged();
-            }
-        });
+        try {
+            leadershipThread.execute(() -> {
+                if (running != null) {
+                    running.servicesChanged();
+                }
+            });
+        } catch (RejectedExecutionException deactivated) {
+            // SCR unbinds the dynamic references after deactivation: nothing runs any more to tell
+        }
     }
 
     @Reference(service = DeviceTransport.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -200,14 +208,9 @@ public final class ControllerComponent implements LeaderElection.Listener {
     void deactivate() throws InterruptedException {
         election.stop();
         leadershipThread.submit(this::stopController);
-        shutDown(leadershipThread);
-        shutDown(electionThread);
-    }
-
-    private static void shutDown(ExecutorService executor) throws InterruptedException {
-        executor.shutdown();
-        if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-            executor.shutdownNow();
+        leadershipThread.shutdown();
+        if (!leadershipThread.awaitTermination(30, TimeUnit.SECONDS)) {
+            leadershipThread.shutdownNow();
         }
     }
 }

@@ -30,13 +30,16 @@ final class DeviceConditions {
         this.now = now;
     }
 
-    /** Sets a condition; its transition time changes only if its status does. */
+    /**
+     * Sets a condition; its transition time changes only if its status does. An empty message is not sent: the
+     * kube-apiserver 1.20 here refuses {@code ""} in a custom resource's string field as {@code null}.
+     */
     void set(String type, String status, String reason, String message) {
         Condition existing = find(conditions, type);
         String transition = existing != null && status.equals(existing.getStatus()) && existing.getLastTransitionTime() != null
                 ? existing.getLastTransitionTime() : now.toString();
         Condition condition = new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
-                .withMessage(message == null ? "" : message).withObservedGeneration(generation)
+                .withMessage(message == null || message.isEmpty() ? reason : message).withObservedGeneration(generation)
                 .withLastTransitionTime(transition).build();
         if (existing == null) {
             conditions.add(condition);

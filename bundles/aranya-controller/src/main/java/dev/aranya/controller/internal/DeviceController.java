@@ -214,8 +214,12 @@ final class DeviceController implements AutoCloseable {
                     LOG.info("Device {}/{} again in {} ms: {}", namespace, name, delay.toMillis(), e.getMessage());
                 } catch (KubernetesClientException e) {
                     Duration delay = queue.addRateLimited(name);
-                    LOG.warn("Reconciling device {}/{} failed (again in {} ms): {}", namespace, name, delay.toMillis(),
-                            e.getCode() == 409 ? "conflict, the cache was behind" : e.getMessage());
+                    if (e.getCode() == 409) {
+                        // the usual race of a write against the informer's not yet updated copy
+                        LOG.debug("Device {}/{} again in {} ms: the cache was behind", namespace, name, delay.toMillis());
+                    } else {
+                        LOG.warn("Reconciling device {}/{} failed (again in {} ms): {}", namespace, name, delay.toMillis(), e.getMessage());
+                    }
                 } catch (RuntimeException e) {
                     Duration delay = queue.addRateLimited(name);
                     LOG.warn("Reconciling device {}/{} failed (again in {} ms)", namespace, name, delay.toMillis(), e);

@@ -149,7 +149,7 @@ final class DeviceReconciler {
             writeStatus(device, conditions, hostIdentity, null, state, now);
             return;
         }
-        conditions.set(VALID, "True", "SpecValid", "");
+        conditions.set(VALID, "True", "SpecValid", "the spec is valid");
         node = ensureNodeStatus(node, hostIdentity, port, info, podCapacity(device), health, state.offlineReason, now);
         ensureNodeLease(node, health == Health.ONLINE, now);
         ensureVirtualPod(device, health == Health.ONLINE, hostIdentity, now);

@@ -3,7 +3,6 @@ package dev.aranya.controller.internal;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +54,8 @@ final class LeaderElection {
     private Instant lastRenewed;
     private String observedRecord;
     private Instant observedAt;
-    private boolean stopped;
+    private volatile boolean stopped;
+    private boolean failing;
 
     LeaderElection(KubernetesClient client, String namespace, String name, String identity, Timing timing,
                    Listener listener, ScheduledExecutorService executor, Clock clock) {
@@ -74,20 +74,25 @@ final class LeaderElection {
         executor.execute(this::round);
     }
 
-    /** Stops competing; a leader stops leading and releases the Lease. Waits for that to be done. */
+    /**
+     * Stops competing: a round in progress is interrupted, a leader stops leading and releases the Lease. Bounded in
+     * time even when the apiserver does not answer (a component's deactivation must not hang).
+     */
     void stop() throws InterruptedException {
-        var done = executor.submit(() -> {
-            stopped = true;
-            if (leading) {
-                leading = false;
-                listener.stoppedLeading();
-                release();
-            }
-        });
-        try {
-            done.get(timing.renewDeadline().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.warn("Leaving the election of namespace '{}' did not complete: {}", namespace, e.toString());
+        stopped = true;
+        executor.shutdownNow();
+        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+            LOG.warn("The election round of namespace '{}' did not end within 5 s", namespace);
+        }
+        // the executor is done: its fields are this thread's now
+        if (leading) {
+            leading = false;
+            listener.stoppedLeading();
+            Thread releasing = new Thread(this::release, "aranya-election-release-" + namespace);
+            releasing.setContextClassLoader(Thread.currentThread().getContextClassLoader());
+            releasing.setDaemon(true);
+            releasing.start();
+            releasing.join(timing.retryPeriod().multipliedBy(2).toMillis());
         }
     }
 
@@ -97,14 +102,22 @@ final class LeaderElection {
         }
         Instant now = clock.instant();
         boolean holding;
+        boolean reached = false;
         try {
             holding = tryAcquireOrRenew(now);
-        } catch (KubernetesClientException e) {
-            LOG.debug("Lease {}/{} not renewed: {}", namespace, name, e.getMessage());
-            holding = false;
+            reached = true;
         } catch (RuntimeException e) {
-            LOG.warn("Lease {}/{} not renewed", namespace, name, e);
+            // an unreachable apiserver is told once, not every retry period
+            if (!failing) {
+                LOG.warn("Lease {}/{} cannot be read or written (retrying every {} s): {}", namespace, name,
+                        timing.retryPeriod().toSeconds(), e.getMessage());
+            }
+            failing = true;
             holding = false;
+        }
+        if (failing && reached) {
+            LOG.info("Lease {}/{} reachable again", namespace, name);
+            failing = false;
         }
         if (holding) {
             lastRenewed = now;
@@ -120,7 +133,11 @@ final class LeaderElection {
             listener.stoppedLeading();
         }
         if (!stopped) {
-            executor.schedule(this::round, jittered(timing.retryPeriod()).toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                executor.schedule(this::round, jittered(timing.retryPeriod()).toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // stop() shut the executor down meanwhile
+            }
         }
     }
 
