@@ -48,6 +48,22 @@ public final class RuntimeBundles {
                 systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"))).toArray(Option[]::new));
     }
 
+    /**
+     * The agent's bundles that Aranya's runtime does not ship (from {@code runtime/target/arhat/bundle}: the agent,
+     * pty4j, JNA, Kotlin), to run the agent's components beside {@link #all()}.
+     */
+    public static Option agentBundles() {
+        Path agentFolder = runtimeDir().resolveSibling("arhat").resolve("bundle");
+        Path aranyaFolder = runtimeDir().resolve("bundle");
+        try (Stream<Path> files = Files.list(agentFolder)) {
+            return composite(files.filter(file -> file.toString().endsWith(".jar"))
+                    .filter(file -> !Files.exists(aranyaFolder.resolve(file.getFileName())))
+                    .sorted().map(jar -> bundle(jar.toUri().toString())).toArray(Option[]::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException("no agent distribution at " + agentFolder + ": build it with 'mvn install' first", e);
+        }
+    }
+
     private static boolean fragment(Path jar) {
         return !manifestValue(jar, "Fragment-Host").isEmpty();
     }
