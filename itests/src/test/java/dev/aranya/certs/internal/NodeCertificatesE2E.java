@@ -106,6 +106,12 @@ class NodeCertificatesE2E {
                 .withLabels(Map.of("arhat.dev/namespace", device.namespace(), "arhat.dev/name", device.name())).list().getItems();
     }
 
+    private static void createEdgeDevice(ControlPlane controlPlane, TestNamespace namespace, DeviceId device, String moreSpec) {
+        String yaml = "apiVersion: aranya.arhat.dev/v1alpha1\nkind: EdgeDevice\nmetadata: {name: " + device.name() + "}\n"
+                + "spec:\n  connectivity: {method: tcp}\n" + (moreSpec.isEmpty() ? "" : "  " + moreSpec + "\n");
+        controlPlane.kubectl(yaml, "apply", "-n", namespace.name(), "-f", "-").orThrow("creating EdgeDevice " + device.name());
+    }
+
     private static X509Certificate storedLeaf(TestNamespace namespace, DeviceId device) throws Exception {
         Secret secret = namespace.client().secrets().withName(device.name() + "-kubelet-tls").get();
         assertThat(secret).as("Secret %s-kubelet-tls", device.name()).isNotNull();
@@ -115,15 +121,7 @@ class NodeCertificatesE2E {
     @Test
     void newDeviceGetsAClusterSignedServingCertificateAndARestartReusesIt(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
         DeviceId device = device(namespace, "pi");
-        controlPlane.kubectl("""
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata: {name: %s}
-                spec:
-                  connectivity: {method: tcp}
-                  node:
-                    cert: {country: DE, orgUnit: field-devices}
-                """.formatted(device.name()), "apply", "-n", namespace.name(), "-f", "-").orThrow("creating the EdgeDevice");
+        createEdgeDevice(controlPlane, namespace, device, "node: {cert: {country: DE, orgUnit: field-devices}}");
         TestHost host = new TestHost("aranya-e2e-host", "127.0.0.1", "::1");
 
         ServingCertificate issued = await(service(namespace.client(), host, clusterSigned()).ensure(device, device.name()));
@@ -163,13 +161,7 @@ class NodeCertificatesE2E {
     @Test
     void deletingTheEdgeDeviceDeletesItsKeyAndReleaseDeletesItToo(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
         DeviceId owned = device(namespace, "owned");
-        controlPlane.kubectl("""
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata: {name: %s}
-                spec:
-                  connectivity: {method: tcp}
-                """.formatted(owned.name()), "apply", "-n", namespace.name(), "-f", "-").orThrow("creating the EdgeDevice");
+        createEdgeDevice(controlPlane, namespace, owned, "");
         DeviceId released = device(namespace, "released");
         NodeCertificateService service = service(namespace.client(), new TestHost("aranya-e2e-host", "127.0.0.1"), clusterSigned());
         await(service.ensure(owned, owned.name()));

@@ -1,6 +1,5 @@
 package dev.aranya.certs.internal;
 
-import dev.aranya.api.Aranya;
 import dev.aranya.api.certs.NodeCertificates;
 import dev.aranya.api.host.HostAddresses;
 import dev.aranya.api.host.HostAddresses.HostIdentity;
@@ -8,7 +7,6 @@ import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.model.NodeSpec.NodeCertSpec;
 import dev.aranya.api.transport.DeviceId;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -31,9 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.osgi.service.component.annotations.Activate;
@@ -97,29 +93,12 @@ public final class NodeCertificateService implements NodeCertificates {
         this.host = host;
         this.settings = settings;
         this.clock = clock;
-        this.executor = executor(client);
+        this.executor = ClientThreads.executor(client, "aranya-certs", 2);
         this.clusterSigner = new ClusterSigner(CsrApi.of(client), executor, clock, settings.cluster());
         this.hostListener = host.onChange(identity -> executor.execute(() -> hostChanged(identity)));
         LOG.info("Node certificates: {} keys, signer {}, renewal at {}% of the lifetime{}", settings.keyType(),
                 ClusterSigner.SIGNER_NAME, settings.renewAtPercent(),
                 settings.fallbackToOwnCa() ? ", falling back to the CA in Secret " + settings.ownCaSecret() : "");
-    }
-
-    /**
-     * Two threads do the API calls and the waiting (CSR polls are scheduled, not slept). fabric8 resolves model
-     * classes through the thread context class loader, so these threads carry the client bundle's.
-     */
-    private static ScheduledExecutorService executor(KubernetesClient client) {
-        AtomicInteger count = new AtomicInteger();
-        ClassLoader clientLoader = client.getClass().getClassLoader();
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, task -> {
-            Thread thread = new Thread(task, "aranya-certs-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            thread.setContextClassLoader(clientLoader);
-            return thread;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
     }
 
     @Deactivate
@@ -221,7 +200,7 @@ public final class NodeCertificateService implements NodeCertificates {
     /** Reads the device and its Secret; runs on the executor. */
     private Checked check(Tracked tracked) {
         DeviceId device = tracked.device;
-        EdgeDevice edgeDevice = readDevice(device);
+        EdgeDevice edgeDevice = EdgeDevices.read(client, device);
         NodeCertSpec subjectFields = edgeDevice == null || edgeDevice.getSpec() == null || edgeDevice.getSpec().node() == null
                 ? null : edgeDevice.getSpec().node().cert();
         NodeIdentity identity = NodeIdentity.of(tracked.nodeName, subjectFields, host.current());
@@ -238,7 +217,7 @@ public final class NodeCertificateService implements NodeCertificates {
                 LOG.warn("Replacing the serving certificate of EdgeDevice {}: {}", device, e.getMessage());
             }
         }
-        return new Checked(null, identity, owner(edgeDevice));
+        return new Checked(null, identity, EdgeDevices.owner(edgeDevice));
     }
 
     /** @return why the stored certificate must be replaced, or empty when it can be kept */
@@ -368,25 +347,6 @@ public final class NodeCertificateService implements NodeCertificates {
         synchronized (this) {
             devices.values().forEach(tracked -> refresh(tracked, "host addresses changed"));
         }
-    }
-
-    private EdgeDevice readDevice(DeviceId device) {
-        try {
-            return client.resources(EdgeDevice.class).inNamespace(device.namespace()).withName(device.name()).get();
-        } catch (KubernetesClientException e) {
-            LOG.warn("Reading EdgeDevice {} for its spec.node.cert failed ({}); the certificate gets no subject fields from it",
-                    device, ClusterSigner.message(e));
-            return null;
-        }
-    }
-
-    /** The Secret belongs to the EdgeDevice, so that deleting the device deletes its key too. */
-    private static OwnerReference owner(EdgeDevice device) {
-        if (device == null || device.getMetadata().getUid() == null) {
-            return null;
-        }
-        return new OwnerReferenceBuilder().withApiVersion(Aranya.GROUP + "/" + Aranya.VERSION).withKind("EdgeDevice")
-                .withName(device.getMetadata().getName()).withUid(device.getMetadata().getUid()).build();
     }
 
     private static Throwable unwrap(Throwable failure) {

@@ -1,0 +1,52 @@
+package dev.aranya.certs;
+
+import dev.aranya.api.transport.DeviceId;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Client certificates that identify devices' agents to Aranya's transports (mutual TLS), issued by a device CA of
+ * the namespace Aranya serves. A device gets its first certificate by enrolment with a one-time bootstrap token,
+ * and renews it over a connection its current certificate authenticated. Deleting the device's identity Secret
+ * ({@code <device>-device-identity}) or the EdgeDevice revokes it.
+ *
+ * <p>Failures complete the stages exceptionally with a {@link DeviceIdentityException} whose message can be shown
+ * to the agent's operator; it never contains a token or key.
+ */
+@ProviderType
+public interface DeviceIdentities {
+    /** The CA certificates that sign device certificates: what a transport trusts for client authentication. */
+    List<X509Certificate> trustAnchors();
+
+    /**
+     * Exchanges the device's bootstrap token (Secret {@code <device>-bootstrap-token}, key {@code token}) for a
+     * certificate of the key. The token works once: the Secret is deleted.
+     *
+     * @return the chain, leaf first
+     */
+    CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, PublicKey key);
+
+    /**
+     * A new certificate for a device that presented a valid one (its TLS client certificate); the presented one
+     * stays valid until the device next connects with the new one or it expires.
+     */
+    CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey);
+
+    /**
+     * The device a client certificate chain identifies: issued by the device CA, in its validity, and not revoked.
+     * Transports call this after the TLS handshake has checked the chain against {@link #trustAnchors()}.
+     */
+    CompletionStage<DeviceId> authenticate(List<X509Certificate> chain);
+
+    /** The reason a device identity operation was refused. */
+    class DeviceIdentityException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public DeviceIdentityException(String message) {
+            super(message);
+        }
+    }
+}

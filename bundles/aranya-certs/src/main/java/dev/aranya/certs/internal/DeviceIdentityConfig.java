@@ -1,0 +1,22 @@
+package dev.aranya.certs.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(
+        id = DeviceIdentityConfig.PID,
+        name = "Aranya device identities",
+        description = "The device CA that issues the agents' client certificates for the transports' mutual TLS.")
+@interface DeviceIdentityConfig {
+    String PID = "dev.aranya.certs.devices";
+
+    @AttributeDefinition(name = "Device CA Secret", description = "Secret (in the served namespace) holding the device CA; made when missing.")
+    String caSecret() default "aranya-device-ca";
+
+    @AttributeDefinition(name = "Device CA validity (days)", min = "1")
+    int caValidityDays() default 3650;
+
+    @AttributeDefinition(name = "Device certificate validity (days)", min = "1",
+            description = "Agents renew over their authenticated connection before this passes.")
+    int certificateValidityDays() default 90;
+}

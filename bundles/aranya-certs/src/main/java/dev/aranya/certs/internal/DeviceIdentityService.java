@@ -1,0 +1,266 @@
+package dev.aranya.certs.internal;
+
+import dev.aranya.api.transport.DeviceId;
+import dev.aranya.certs.DeviceIdentities;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Device identities of the namespace the Kubernetes client serves. The device CA lives in a Secret; each device's
+ * valid certificates are listed (by serial) on its identity Secret {@code <device>-device-identity}, owned by the
+ * EdgeDevice: deleting either revokes the device. Bootstrap tokens are Secrets {@code <device>-bootstrap-token}
+ * that an administrator creates; enrolment deletes them.
+ */
+@Component(service = DeviceIdentities.class, configurationPid = DeviceIdentityConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = DeviceIdentityConfig.class)
+public final class DeviceIdentityService implements DeviceIdentities {
+    static final String IDENTITY_SUFFIX = "-device-identity";
+    static final String TOKEN_SUFFIX = "-bootstrap-token";
+    static final String TOKEN_KEY = "token";
+    /** Annotation on the identity Secret: serials (hex) of the device's valid certificates, newest first. */
+    static final String SERIALS = "aranya.arhat.dev/serials";
+    static final String ROLE_DEVICE_IDENTITY = "DeviceIdentity";
+    /** How many certificates of a device stay valid: the newest and the one it may still be connected with. */
+    private static final int KEPT_SERIALS = 2;
+    private static final Duration CA_LOAD_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceIdentityService.class);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String caSecret;
+    private final Duration caValidity;
+    private final Duration certificateValidity;
+    private final Clock clock;
+    private final ScheduledExecutorService executor;
+    /** The device CA, loaded (or made) on first use; a failed load is tried again on the next use. */
+    private CompletableFuture<CertificateAuthority> ca;
+
+    @Activate
+    public DeviceIdentityService(@Reference KubernetesClient client, DeviceIdentityConfig config) {
+        this(client, config.caSecret(), Duration.ofDays(config.caValidityDays()), Duration.ofDays(config.certificateValidityDays()),
+                Clock.systemUTC());
+    }
+
+    DeviceIdentityService(KubernetesClient client, String caSecret, Duration caValidity, Duration certificateValidity, Clock clock) {
+        this.client = client;
+        this.namespace = client.getNamespace();
+        this.caSecret = caSecret;
+        this.caValidity = caValidity;
+        this.certificateValidity = certificateValidity;
+        this.clock = clock;
+        this.executor = ClientThreads.executor(client, "aranya-device-identities", 1);
+    }
+
+    @Deactivate
+    void deactivate() {
+        executor.shutdownNow();
+    }
+
+    private synchronized CompletableFuture<CertificateAuthority> ca() {
+        if (ca == null || ca.isCompletedExceptionally()) {
+            ca = CompletableFuture.supplyAsync(this::loadCa, executor);
+        }
+        return ca;
+    }
+
+    private CertificateAuthority loadCa() {
+        try {
+            return CaSecrets.loadOrCreate(client, namespace, caSecret, "aranya device CA (" + namespace + ")", caValidity, clock);
+        } catch (CertificateException e) {
+            throw new CompletionException(new DeviceIdentityException("the device CA is unusable: " + e.getMessage()));
+        }
+    }
+
+    @Override
+    public List<X509Certificate> trustAnchors() {
+        try {
+            return List.of(ca().get(CA_LOAD_TIMEOUT.toSeconds(), TimeUnit.SECONDS).certificate());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the device CA (Secret " + namespace + "/" + caSecret + ") could not be loaded within "
+                    + CA_LOAD_TIMEOUT.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the device CA", e);
+        }
+    }
+
+    @Override
+    public CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, PublicKey key) {
+        return ca().thenApplyAsync(authority -> {
+            try {
+                servedHere(device);
+                consumeToken(device, bootstrapToken);
+                X509Certificate certificate = issueAndRecord(authority, device, key, List.of());
+                LOG.info("Device {} enrolled with its bootstrap token: client certificate {} valid until {}", device,
+                        certificate.getSerialNumber().toString(16), certificate.getNotAfter().toInstant());
+                return List.of(certificate);
+            } catch (DeviceIdentityException e) {
+                LOG.warn("Enrolment of device {} refused: {}", device, e.getMessage());
+                throw new CompletionException(e);
+            }
+        }, executor).minimalCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey) {
+        return ca().thenApplyAsync(authority -> {
+            try {
+                DeviceId device = verify(authority, presented);
+                X509Certificate certificate = issueAndRecord(authority, device, newKey, List.of(presented.get(0)));
+                LOG.info("Device {} renewed its client certificate: {} valid until {}", device,
+                        certificate.getSerialNumber().toString(16), certificate.getNotAfter().toInstant());
+                return List.of(certificate);
+            } catch (DeviceIdentityException e) {
+                LOG.warn("Renewal of a device certificate refused: {}", e.getMessage());
+                throw new CompletionException(e);
+            }
+        }, executor).minimalCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<DeviceId> authenticate(List<X509Certificate> chain) {
+        return ca().thenApplyAsync(authority -> {
+            try {
+                return verify(authority, chain);
+            } catch (DeviceIdentityException e) {
+                LOG.info("Device certificate refused: {}", e.getMessage());
+                throw new CompletionException(e);
+            }
+        }, executor).minimalCompletionStage();
+    }
+
+    private void servedHere(DeviceId device) throws DeviceIdentityException {
+        if (!namespace.equals(device.namespace())) {
+            throw new DeviceIdentityException("device " + device + " is not in namespace " + namespace + ", which this Aranya serves");
+        }
+    }
+
+    private void consumeToken(DeviceId device, String presented) throws DeviceIdentityException {
+        String name = device.name() + TOKEN_SUFFIX;
+        Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+        byte[] expected = secret == null || secret.getData() == null || secret.getData().get(TOKEN_KEY) == null ? null
+                : Base64.getDecoder().decode(secret.getData().get(TOKEN_KEY));
+        if (expected == null || expected.length == 0) {
+            throw new DeviceIdentityException("device " + device + " has no bootstrap token (Secret " + namespace + "/" + name
+                    + " with key '" + TOKEN_KEY + "'), or it was used already");
+        }
+        byte[] given = presented == null ? new byte[0] : presented.getBytes(StandardCharsets.UTF_8);
+        boolean matches = MessageDigest.isEqual(trim(expected), given);
+        Arrays.fill(expected, (byte) 0);
+        if (!matches) {
+            throw new DeviceIdentityException("the bootstrap token presented for device " + device + " is not its token");
+        }
+        // one use: the first enrolment that deletes it wins
+        if (client.secrets().inNamespace(namespace).withName(name).delete().isEmpty()) {
+            throw new DeviceIdentityException("the bootstrap token of device " + device + " was used already");
+        }
+    }
+
+    /** A token typed into kubectl --from-file often ends with a newline. */
+    private static byte[] trim(byte[] token) {
+        int end = token.length;
+        while (end > 0 && (token[end - 1] == '\n' || token[end - 1] == '\r')) {
+            end--;
+        }
+        return Arrays.copyOf(token, end);
+    }
+
+    private DeviceId verify(CertificateAuthority authority, List<X509Certificate> chain) throws DeviceIdentityException {
+        if (chain == null || chain.isEmpty()) {
+            throw new DeviceIdentityException("no client certificate");
+        }
+        X509Certificate leaf = chain.get(0);
+        try {
+            leaf.verify(authority.certificate().getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new DeviceIdentityException("certificate " + leaf.getSubjectX500Principal() + " was not issued by the device CA");
+        }
+        try {
+            leaf.checkValidity(Date.from(clock.instant()));
+        } catch (CertificateException e) {
+            throw new DeviceIdentityException("certificate " + leaf.getSubjectX500Principal() + " is valid from "
+                    + leaf.getNotBefore().toInstant() + " to " + leaf.getNotAfter().toInstant() + ", not now");
+        }
+        DeviceId device = DeviceCertificates.deviceOf(leaf)
+                .orElseThrow(() -> new DeviceIdentityException("certificate " + leaf.getSubjectX500Principal() + " names no device"));
+        servedHere(device);
+        Secret identity = client.secrets().inNamespace(namespace).withName(device.name() + IDENTITY_SUFFIX).get();
+        if (identity == null) {
+            throw new DeviceIdentityException("device " + device + " is revoked (it has no identity Secret " + device.name() + IDENTITY_SUFFIX + ")");
+        }
+        if (!serials(identity).contains(leaf.getSerialNumber().toString(16))) {
+            throw new DeviceIdentityException("certificate " + leaf.getSerialNumber().toString(16) + " of device " + device
+                    + " was replaced or revoked");
+        }
+        return device;
+    }
+
+    private X509Certificate issueAndRecord(CertificateAuthority authority, DeviceId device, PublicKey key, List<X509Certificate> keep)
+            throws DeviceIdentityException {
+        X509Certificate certificate = DeviceCertificates.issue(authority, device, key, certificateValidity);
+        List<String> serials = new ArrayList<>();
+        serials.add(certificate.getSerialNumber().toString(16));
+        keep.forEach(kept -> serials.add(kept.getSerialNumber().toString(16)));
+        String name = device.name() + IDENTITY_SUFFIX;
+        SecretBuilder identity = new SecretBuilder().withNewMetadata()
+                .withNamespace(namespace).withName(name)
+                .withLabels(Labels.forDevice(device, ROLE_DEVICE_IDENTITY))
+                .withAnnotations(Map.of(SERIALS, String.join(",", serials.subList(0, Math.min(KEPT_SERIALS, serials.size())))))
+                .endMetadata()
+                .withType("Opaque")
+                .addToData("tls.crt", Base64.getEncoder().encodeToString(Pem.encode(certificate).getBytes(StandardCharsets.US_ASCII)));
+        OwnerReference owner = EdgeDevices.owner(EdgeDevices.read(client, device));
+        if (owner != null) {
+            identity.editMetadata().withOwnerReferences(owner).endMetadata();
+        }
+        try {
+            client.secrets().inNamespace(namespace).resource(identity.build()).createOr(NonDeletingOperation::update);
+        } catch (KubernetesClientException e) {
+            throw new DeviceIdentityException("recording the certificate of device " + device + " in Secret " + name + " failed: "
+                    + ClusterSigner.message(e));
+        }
+        return certificate;
+    }
+
+    private static List<String> serials(Secret identity) {
+        Map<String, String> annotations = identity.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(SERIALS);
+        return value == null || value.isBlank() ? List.of() : List.of(value.split(","));
+    }
+}

@@ -1,0 +1,100 @@
+package dev.aranya.certs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aranya.api.transport.DeviceId;
+import dev.aranya.certs.DeviceIdentities.DeviceIdentityException;
+import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.itests.support.ControlPlaneExtension;
+import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Device identities against the real apiserver, the way an operator and an agent meet them: the operator creates a
+ * bootstrap token Secret with kubectl, the agent enrols once with it, authenticates and renews with its
+ * certificate, and deleting its identity Secret revokes it.
+ */
+@ExtendWith(ControlPlaneExtension.class)
+class DeviceIdentitiesE2E {
+    private DeviceIdentityService identities;
+
+    @BeforeEach
+    void start(TestNamespace namespace) {
+        identities = new DeviceIdentityService(namespace.client(), "aranya-device-ca", Duration.ofDays(3650), Duration.ofDays(90), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        identities.deactivate();
+    }
+
+    private static <T> T await(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void agentEnrolsOnceWithItsTokenThenAuthenticatesAndRenewsUntilRevoked(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
+        DeviceId device = new DeviceId(namespace.name(), "pi");
+        controlPlane.kubectl(null, "create", "secret", "generic", "pi-bootstrap-token", "-n", namespace.name(),
+                "--from-literal=token=s3cret-t0ken").orThrow("creating the bootstrap token");
+        KeyPair keys = KeyType.ECDSA.generate(0);
+
+        List<X509Certificate> chain = await(identities.enrol(device, "s3cret-t0ken", keys.getPublic()));
+
+        chain.get(0).verify(identities.trustAnchors().get(0).getPublicKey());
+        assertThat(chain.get(0).getPublicKey()).isEqualTo(keys.getPublic());
+        assertThat(await(identities.authenticate(chain))).isEqualTo(device);
+        assertThat(controlPlane.kubectl(null, "get", "secret", "pi-bootstrap-token", "-n", namespace.name()).stderr()).contains("NotFound");
+        assertThat(controlPlane.kubectl(null, "get", "secret", "aranya-device-ca", "pi-device-identity", "-n", namespace.name()).exitCode()).isZero();
+        assertRefused(identities.enrol(device, "s3cret-t0ken", keys.getPublic()), "has no bootstrap token");
+
+        List<X509Certificate> renewed = await(identities.renew(chain, KeyType.ECDSA.generate(0).getPublic()));
+        assertThat(await(identities.authenticate(renewed))).isEqualTo(device);
+        assertThat(await(identities.authenticate(chain))).as("the previous certificate, still in use until reconnect").isEqualTo(device);
+        List<X509Certificate> renewedAgain = await(identities.renew(renewed, KeyType.ECDSA.generate(0).getPublic()));
+        assertRefused(identities.authenticate(chain), "was replaced or revoked");
+        assertThat(await(identities.authenticate(renewedAgain))).isEqualTo(device);
+
+        controlPlane.kubectl(null, "delete", "secret", "pi-device-identity", "-n", namespace.name()).orThrow("revoking");
+        assertRefused(identities.authenticate(renewedAgain), "is revoked (it has no identity Secret pi-device-identity)");
+        assertRefused(identities.renew(renewedAgain, KeyType.ECDSA.generate(0).getPublic()), "is revoked");
+    }
+
+    @Test
+    void wrongTokenIsRefusedAndLeavesTheTokenUsable(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
+        DeviceId device = new DeviceId(namespace.name(), "pi-wrong");
+        controlPlane.kubectl(null, "create", "secret", "generic", "pi-wrong-bootstrap-token", "-n", namespace.name(),
+                "--from-literal=token=right").orThrow("creating the bootstrap token");
+        KeyPair keys = KeyType.ECDSA.generate(0);
+
+        assertRefused(identities.enrol(device, "wrong", keys.getPublic()), "the bootstrap token presented for device "
+                + device + " is not its token");
+        assertThat(await(identities.enrol(device, "right", keys.getPublic()))).hasSize(1);
+    }
+
+    @Test
+    void certificateOfAnotherCaIsRefused(TestNamespace namespace) throws Exception {
+        CertificateAuthority stranger = CertificateAuthority.create("stranger", Duration.ofDays(1), Clock.systemUTC());
+        X509Certificate forged = DeviceCertificates.issue(stranger, new DeviceId(namespace.name(), "pi"),
+                KeyType.ECDSA.generate(0).getPublic(), Duration.ofHours(1));
+
+        assertRefused(identities.authenticate(List.of(forged)), "was not issued by the device CA");
+    }
+
+    private static void assertRefused(CompletionStage<?> stage, String message) {
+        assertThatThrownBy(() -> stage.toCompletableFuture().get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(DeviceIdentityException.class).hasMessageContaining(message);
+    }
+}
