@@ -24,7 +24,8 @@ public record NodeSpec(NodeCertSpec cert, Map<String, String> labels, Map<String
 
     /**
      * Subject fields of the Node's serving certificate. The organisation is always {@code system:nodes} (the
-     * {@code kubernetes.io/kubelet-serving} signer requires it); {@code org} adds a second one.
+     * {@code kubernetes.io/kubelet-serving} signer requires it and refuses any other, so {@code org} is not used
+     * (kept for the Go aranya's manifests).
      */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record NodeCertSpec(String country, String state, String locality, String org, String orgUnit) {
