@@ -18,6 +18,12 @@ final class Mosquitto implements AutoCloseable {
      * @param user          a user name to require (with {@code password}), or null for anonymous access
      */
     Mosquitto(Path dir, int maxPacketSize, String user, String password) throws IOException, InterruptedException {
+        this(dir, maxPacketSize, user, password, null);
+    }
+
+    /** @param tls the broker's TLS files (clients must present a certificate of the same CA), or null for plain TCP */
+    Mosquitto(Path dir, int maxPacketSize, String user, String password, TestCertificates tls)
+            throws IOException, InterruptedException {
         port = freePort();
         StringBuilder conf = new StringBuilder()
                 .append("listener ").append(port).append(" 127.0.0.1\n")
@@ -26,6 +32,10 @@ final class Mosquitto implements AutoCloseable {
                 // as root, mosquitto would switch to its own user, who cannot read the test's files
                 .append("user ").append(System.getProperty("user.name")).append('\n')
                 .append("log_type all\n");
+        if (tls != null) {
+            conf.append("cafile ").append(tls.ca()).append("\ncertfile ").append(tls.serverCertificate())
+                    .append("\nkeyfile ").append(tls.serverKey()).append("\nrequire_certificate true\n");
+        }
         if (maxPacketSize > 0) {
             conf.append("max_packet_size ").append(maxPacketSize).append('\n');
         }

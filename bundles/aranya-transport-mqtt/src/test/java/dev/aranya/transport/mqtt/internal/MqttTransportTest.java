@@ -209,6 +209,41 @@ class MqttTransportTest {
     }
 
     @Test
+    void tlsWithClientCertificatesFromASecretAndFiles() throws Exception {
+        TestCertificates certificates = TestCertificates.create(dir);
+        broker = new Mosquitto(dir, 0, null, null, certificates);
+        secrets.put("broker-tls", Map.of("ca.crt", Files.readAllBytes(certificates.ca()),
+                "tls.crt", Files.readAllBytes(certificates.clientCertificate()),
+                "tls.key", Files.readAllBytes(certificates.clientKey())));
+        transport = new MqttDeviceTransport((ns, name) -> secrets.get(name), 1 << 20);
+        Recorders.Connections cloud = new Recorders.Connections();
+        transport.register(device(spec(broker.broker(), "3.1.1", "broker-tls", null)), cloud);
+
+        Map<String, String> config = agentConfig(broker.broker(), "3.1.1");
+        config.put("caFile", certificates.ca().toString());
+        config.put("certFile", certificates.clientCertificate().toString());
+        config.put("keyFile", certificates.clientKey().toString());
+        Recorders.Frames agentFrames = new Recorders.Frames();
+        // Aranya subscribes in the background: an agent retries its Hello until it is answered
+        DeviceConnection connection = null;
+        for (int attempt = 0; attempt < 50 && connection == null; attempt++) {
+            agent = new MqttCloudLink().connect(config, agentFrames);
+            agent.send(hello(agentConnectionId()));
+            connection = cloud.connections.poll(200, TimeUnit.MILLISECONDS);
+            if (connection == null) {
+                agent.close("retry");
+            }
+        }
+        assertThat(connection).as("a connection over TLS").isNotNull();
+        assertThat(connection.peer()).contains("ssl://127.0.0.1:" + broker.port());
+
+        config.remove("certFile");
+        config.remove("keyFile");
+        assertThatThrownBy(() -> new MqttCloudLink().connect(config, new Recorders.Frames()))
+                .as("the broker requires a client certificate").isInstanceOf(IOException.class);
+    }
+
+    @Test
     void aHostileChunkStreamClosesTheConnection() throws Exception {
         broker = new Mosquitto(dir, 0, null, null);
         Recorders.Connections cloud = serve(spec(broker.broker(), "3.1.1", null, null), 1 << 20);
