@@ -98,6 +98,9 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
         } catch (TimeoutException e) {
             close(GoodbyeReason.GOODBYE_REASON_SHUTDOWN, "no HelloAck");
             throw new IOException("Aranya did not answer the hello within " + settings.helloTimeout().toSeconds() + " s");
+        } catch (InterruptedException e) {
+            close(GoodbyeReason.GOODBYE_REASON_SHUTDOWN, "the agent is stopping");
+            throw e;
         }
     }
 

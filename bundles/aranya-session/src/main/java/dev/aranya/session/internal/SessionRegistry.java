@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.osgi.framework.BundleContext;
@@ -94,6 +95,10 @@ public final class SessionRegistry implements DeviceSessions {
         scheduler.shutdownNow();
     }
 
+    private synchronized boolean isStopped() {
+        return stopped;
+    }
+
     CallbackQueue notifications() {
         return notifications;
     }
@@ -106,10 +111,18 @@ public final class SessionRegistry implements DeviceSessions {
     }
 
     private FrameHandler connected(DeviceConnection connection) {
+        // made outside the monitor: making a session may run queued listener callbacks
+        CloudSession session = null;
+        if (!isStopped()) {
+            try {
+                session = new CloudSession(connection, this, settings, scheduler);
+            } catch (RejectedExecutionException stopping) {
+                // stop() shut the scheduler down meanwhile
+            }
+        }
         synchronized (this) {
-            if (!stopped) {
+            if (session != null && !stopped) {
                 LOG.info("Device {} connected over {} from {}", connection.device(), connection.method(), connection.peer());
-                CloudSession session = new CloudSession(connection, this, settings, scheduler);
                 live.add(session);
                 return session;
             }
