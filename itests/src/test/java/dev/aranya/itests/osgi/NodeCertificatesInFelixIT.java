@@ -8,6 +8,7 @@ import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import dev.aranya.api.certs.NodeCertificates;
 import dev.aranya.api.certs.NodeCertificates.ServingCertificate;
 import dev.aranya.api.transport.DeviceId;
+import dev.aranya.certs.DeviceIdentities;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.RuntimeBundles;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -109,6 +110,20 @@ public class NodeCertificatesInFelixIT {
         Secret secret = client.secrets().inNamespace(namespace).withName(node + "-kubelet-tls").get();
         assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
         assertThat(certificates.current(node)).hasValueSatisfying(current -> assertThat(current.chain().get(0)).isEqualTo(leaf));
+    }
+
+    @Test
+    public void deviceIdentitiesOfferTheDeviceCaMadeInTheServedNamespace() throws Exception {
+        ServiceTracker<DeviceIdentities, DeviceIdentities> tracker = new ServiceTracker<>(context, DeviceIdentities.class, null);
+        tracker.open();
+        DeviceIdentities identities = tracker.waitForService(20_000);
+        assertThat(identities).as("DeviceIdentities service").isNotNull();
+
+        X509Certificate ca = identities.trustAnchors().get(0);
+
+        assertThat(ca.getSubjectX500Principal().getName()).isEqualTo("CN=aranya device CA (" + namespace + ")");
+        assertThat(ca.getBasicConstraints()).isGreaterThanOrEqualTo(0);
+        assertThat(client.secrets().inNamespace(namespace).withName("aranya-device-ca").get().getType()).isEqualTo("kubernetes.io/tls");
     }
 
     private void update(String pid, Object... keyValues) throws Exception {
