@@ -1,7 +1,6 @@
 package dev.aranya.itests.osgi;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
@@ -80,10 +79,7 @@ public class KubeletKubectlIT {
     @Configuration
     public Option[] config() {
         ControlPlane.shared();
-        String version = System.getProperty("aranya.version", "0.1.0-SNAPSHOT");
-        Path jar = Path.of(System.getProperty("maven.repo.local"), "dev/aranya/aranya-kubelet", version,
-                "aranya-kubelet-" + version + ".jar");
-        return options(RuntimeBundles.all(), bundle(jar.toUri().toString()),
+        return options(RuntimeBundles.all(),
                 // as in KubeClientInFelixIT: fabric8 must not reach this JVM's class path; but JFR's event handler
                 // classes, which Netty 4.2's buffer allocators reference, must stay reachable from bundles
                 frameworkProperty("felix.bootdelegation.implicit").value("false"),
@@ -138,12 +134,6 @@ public class KubeletKubectlIT {
         controlPlane.kubectl("", "-n", ns, "patch", "pod", POD, "--subresource=status", "--type=merge", "-p",
                 "{\"status\":{\"phase\":\"Running\"}}").orThrow("marking the virtual Pod Running");
 
-        Hashtable<String, Object> kube = new Hashtable<>();
-        kube.put("kubeconfig", controlPlane.kubeconfig().toString());
-        kube.put("namespace", ns);
-        configurationAdmin.getConfiguration("dev.aranya.kube", "?").update(kube);
-        waitFor(KubernetesClient.class, "(aranya.namespace=" + ns + ")");
-
         DeviceId device = new DeviceId(ns, node);
         sessions = new LocalDeviceSessions(device, List.of("line 1", "line 2", "line 3"));
         Hashtable<String, Object> ranking = new Hashtable<>();
@@ -151,9 +141,33 @@ public class KubeletKubectlIT {
         context.registerService(DeviceSessions.class, sessions, ranking);
         context.registerService(NodeCertificates.class,
                 PemNodeCertificates.issue(Files.createTempDirectory("kubelet-it"), node), ranking);
+        // the doubles outrank the runtime's session and certificate services; the kubelet component binds them
+        // when the Kubernetes client, its last reference, appears
+        Hashtable<String, Object> kube = new Hashtable<>();
+        kube.put("kubeconfig", controlPlane.kubeconfig().toString());
+        kube.put("namespace", ns);
+        configurationAdmin.getConfiguration("dev.aranya.kube", "?").update(kube);
+        waitFor(KubernetesClient.class, "(aranya.namespace=" + ns + ")");
         KubeletEndpoints kubelet = waitFor(KubeletEndpoints.class, null);
         kubelet.serve(new KubeletNode(device, node, POD, kubeletPort));
+        awaitTlsHandshake();
         namespace = ns;
+    }
+
+    /** The port refuses connections until the kubelet has read the client CA from the cluster. */
+    private static void awaitTlsHandshake() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (Socket socket = trustingClusterCa().getSocketFactory().createSocket("127.0.0.1", kubeletPort)) {
+                ((javax.net.ssl.SSLSocket) socket).startHandshake();
+                return;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the kubelet port never completed a TLS handshake", notYet);
+                }
+                Thread.sleep(500);
+            }
+        }
     }
 
     @Test

@@ -29,6 +29,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
@@ -52,6 +53,7 @@ public final class KubeletServer implements KubeletEndpoints {
     private static final Logger LOG = LoggerFactory.getLogger(KubeletServer.class);
     /** HTTP requests to a kubelet carry no real bodies; exec and port-forward upgrade away from HTTP. */
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
+    private static final long CLIENT_CA_RETRY_SECONDS = 30;
 
     private record Served(KubeletNode node, Channel server, ChannelGroup connections) {
     }
@@ -67,24 +69,47 @@ public final class KubeletServer implements KubeletEndpoints {
 
     @Activate
     public KubeletServer(KubeletConfig config, @Reference DeviceSessions sessions,
-            @Reference NodeCertificates certificates, @Reference KubernetesClient client) throws IOException {
-        this(config, sessions, certificates,
-                ClientCertificateAuthorities.load(config.clientCaFile(), client), new ApiServerAccessReviews(client));
+            @Reference NodeCertificates certificates, @Reference KubernetesClient client) {
+        this(config, sessions, certificates, () -> ClientCertificateAuthorities.load(config.clientCaFile(), client),
+                new ApiServerAccessReviews(client));
     }
 
     KubeletServer(KubeletConfig config, DeviceSessions sessions, NodeCertificates certificates,
-            List<X509Certificate> clientCas, AccessReviews reviews) {
+            ClientCaSource clientCas, AccessReviews reviews) {
         this.config = config;
         this.sessions = sessions;
         this.auth = new KubeletAuth(reviews, config.tokenAuthentication(),
                 Duration.ofSeconds(config.authenticatedCacheSeconds()),
                 Duration.ofSeconds(config.authorizedCacheSeconds()),
                 Duration.ofSeconds(config.unauthorizedCacheSeconds()), System::nanoTime);
-        this.tls = new NodeTlsContexts(certificates, clientCas);
+        this.tls = new NodeTlsContexts(certificates);
         this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("aranya-kubelet", true),
                 NioIoHandler.newFactory());
-        LOG.info("Kubelet endpoints ready on {} (client CAs: {})", config.bindAddress(),
-                clientCas.stream().map(c -> c.getSubjectX500Principal().getName()).toList());
+        loadClientCas(clientCas);
+    }
+
+    /** Where the client CAs come from; may block (it reads a file or asks the apiserver). */
+    @FunctionalInterface
+    interface ClientCaSource {
+        List<X509Certificate> load() throws IOException;
+    }
+
+    /** Off the activating thread, and again later while it fails: until then connections are refused. */
+    private void loadClientCas(ClientCaSource source) {
+        CompletableFuture.runAsync(() -> {
+            try {
+                List<X509Certificate> cas = source.load();
+                tls.clientCas(cas);
+                LOG.info("Kubelet endpoints accept client certificates of {}",
+                        cas.stream().map(c -> c.getSubjectX500Principal().getName()).toList());
+            } catch (IOException | RuntimeException failure) {
+                LOG.error("Kubelet endpoints refuse connections: no client CA ({}); retrying in {} s",
+                        failure.getMessage(), CLIENT_CA_RETRY_SECONDS);
+                if (!group.isShuttingDown()) {
+                    group.schedule(() -> loadClientCas(source), CLIENT_CA_RETRY_SECONDS, TimeUnit.SECONDS);
+                }
+            }
+        });
     }
 
     @Override
@@ -105,7 +130,8 @@ public final class KubeletServer implements KubeletEndpoints {
                     protected void initChannel(SocketChannel channel) {
                         Optional<SslContext> context = tls.forNode(node.nodeName());
                         if (context.isEmpty()) {
-                            if (reportedWithoutCertificate.putIfAbsent(node.nodeName(), true) == null) {
+                            if (tls.hasClientCas()
+                                    && reportedWithoutCertificate.putIfAbsent(node.nodeName(), true) == null) {
                                 LOG.warn("Kubelet {}: refusing connections until node {} has a serving certificate",
                                         node.device(), node.nodeName());
                             }

@@ -19,24 +19,35 @@ import org.slf4j.LoggerFactory;
 /**
  * The TLS server context of each node: its current serving certificate, and client certificates verified against the
  * client CAs when one is offered (a bearer token may stand in for it). A renewed certificate replaces the context
- * for new connections; open ones keep theirs.
+ * for new connections; open ones keep theirs. There is no context before the client CAs are known.
  */
 final class NodeTlsContexts implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeTlsContexts.class);
 
     private final NodeCertificates certificates;
-    private final X509Certificate[] clientCas;
     private final Map<String, SslContext> contexts = new ConcurrentHashMap<>();
     private final AutoCloseable subscription;
+    private volatile X509Certificate[] clientCas;
 
-    NodeTlsContexts(NodeCertificates certificates, List<X509Certificate> clientCas) {
+    NodeTlsContexts(NodeCertificates certificates) {
         this.certificates = certificates;
-        this.clientCas = clientCas.toArray(X509Certificate[]::new);
         this.subscription = certificates.onIssued(this::issued);
     }
 
-    /** The node's context, or empty while the node has no certificate yet. */
+    void clientCas(List<X509Certificate> cas) {
+        clientCas = cas.toArray(X509Certificate[]::new);
+        contexts.clear();
+    }
+
+    boolean hasClientCas() {
+        return clientCas != null;
+    }
+
+    /** The node's context, or empty while the node has no certificate or the client CAs are not known yet. */
     Optional<SslContext> forNode(String nodeName) {
+        if (clientCas == null) {
+            return Optional.empty();
+        }
         SslContext context = contexts.get(nodeName);
         if (context != null) {
             return Optional.of(context);
@@ -53,6 +64,9 @@ final class NodeTlsContexts implements AutoCloseable {
     }
 
     private void issued(ServingCertificate certificate) {
+        if (clientCas == null) {
+            return;
+        }
         build(certificate).ifPresent(context -> {
             contexts.put(certificate.nodeName(), context);
             LOG.info("Kubelet {}: new connections present {}", certificate.nodeName(), certificate);
