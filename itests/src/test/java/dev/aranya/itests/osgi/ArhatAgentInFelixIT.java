@@ -147,6 +147,22 @@ public class ArhatAgentInFelixIT {
         }
     }
 
+    @Test
+    public void theAgentReconnectsByItselfWhenAranyaEndsItsSession() throws Exception {
+        DeviceSession first = awaitSession();
+
+        first.close("test: Aranya drops the agent");
+
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Optional<DeviceSession> next = sessions.find(DEVICE);
+        while ((next.isEmpty() || next.get() == first) && System.nanoTime() < until) {
+            Thread.sleep(100);
+            next = sessions.find(DEVICE);
+        }
+        assertThat(next).as("a new session of the agent").isPresent().get().isNotSameAs(first);
+        assertThat(next.get().connectedAt()).isAfter(first.connectedAt());
+    }
+
     private static Recorded run(DeviceSession session, Frame opening) throws Exception {
         Recorded recorded = new Recorded();
         recorded.end = session.open(opening, recorded).ended().toCompletableFuture().get(20, TimeUnit.SECONDS);

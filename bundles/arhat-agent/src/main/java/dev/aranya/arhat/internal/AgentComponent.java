@@ -42,13 +42,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent: connects to Aranya through the CloudLink of the configured method (a link bundle installed later is
  * picked up), keeps connecting with exponential backoff and jitter, and serves Aranya's streams with the host's
- * {@link HostStreams}. Logs one line per connect, disconnect and failed attempt.
+ * {@link HostStreams}. Logs one line per connect, disconnect and failed attempt. Runs only with its configuration
+ * (etc/dev.aranya.arhat.cfg), so it starts once, with the device's identity, rather than once without it first.
  */
-@Component(service = {}, configurationPid = ArhatConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true)
+@Component(service = {}, configurationPid = ArhatConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 public final class AgentComponent {
     private static final Logger LOG = LoggerFactory.getLogger(AgentComponent.class);
     /** How often node info is read again, to send it when a value changed (an address, the hostname). */
     private static final Duration NODE_INFO_CHECK = Duration.ofSeconds(60);
+    /** How long the link of the configured method may be missing before the agent says so. */
+    private static final int LINK_GRACE_SECONDS = 10;
     /** Refusals that retrying soon cannot fix: the next attempt waits the longest delay. */
     private static final Set<ErrorCode> LASTING_REFUSALS = EnumSet.of(ErrorCode.ERROR_CODE_UNAUTHENTICATED,
             ErrorCode.ERROR_CODE_PERMISSION_DENIED, ErrorCode.ERROR_CODE_NOT_FOUND, ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION);
@@ -128,21 +131,21 @@ public final class AgentComponent {
     }
 
     private void connectLoop(DeviceId device) {
-        boolean waitingLogged = false;
+        int waitedSeconds = 0;
         while (running) {
             CloudLink link = links.stream().filter(candidate -> method.equals(candidate.method())).findFirst().orElse(null);
             try {
                 if (link == null) {
-                    if (!waitingLogged) {
+                    // at boot the link's bundle may start after this one: only a link still missing is worth a line
+                    if (++waitedSeconds == LINK_GRACE_SECONDS) {
                         LOG.warn("No CloudLink for connectivity method '{}' is installed: waiting for one (its bundle in deploy/)", method);
-                        waitingLogged = true;
                     }
                     synchronized (changes) {
                         changes.wait(1000);
                     }
                     continue;
                 }
-                waitingLogged = false;
+                waitedSeconds = 0;
                 Thread.sleep(connectOnce(device, link).toMillis());
             } catch (InterruptedException e) {
                 return;

@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Does on the device host what Aranya's streams ask for: exec, attach, logs and port-forward. */
-@Component(service = HostStreams.class, configurationPid = ArhatConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = HostStreams.class, configurationPid = ArhatConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = ArhatConfig.class)
 public final class HostStreamsComponent implements HostStreams {
     private static final Logger LOG = LoggerFactory.getLogger(HostStreamsComponent.class);
