@@ -40,7 +40,7 @@ class HostileFramesTest {
 
     final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
     final SessionRegistry registry = new SessionRegistry(new SessionSettings(Duration.ofSeconds(10), 3,
-            Duration.ofSeconds(30), WINDOW, 1 << 20, 8, Duration.ofSeconds(5), Duration.ofSeconds(1), "test"), scheduler);
+            Duration.ofSeconds(30), WINDOW, 1 << 20, 8, Duration.ofMillis(500), Duration.ofSeconds(1), "test"), scheduler);
 
     @AfterEach
     void stop() {
@@ -156,6 +156,48 @@ class HostileFramesTest {
         agent.send(Frame.newBuilder().setStreamId(1).setWindowUpdate(WindowUpdate.newBuilder().setCredit(1)));
         assertThat(agent.closedWith).isNull();
         assertThat(session.openStreams()).isZero();
+    }
+
+    @Test
+    void aHelloWithoutACommonVersionIsRefused() {
+        RawAgent agent = new RawAgent();
+        agent.send(Frame.newBuilder().setHello(Hello.newBuilder().setDeviceNamespace(DEVICE.namespace())
+                .setDeviceName(DEVICE.name()).setMinProtocolVersion(2).setProtocolVersion(3)));
+
+        assertThat(agent.received).singleElement().satisfies(frame -> {
+            assertThat(frame.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION);
+            assertThat(frame.getError().getMessage()).contains("2..3").contains("1..1");
+        });
+        assertThat(agent.closedWith).contains("hello refused");
+    }
+
+    @Test
+    void anUnknownControlBodyIsAnsweredAndTheConnectionLivesOn() {
+        RawAgent agent = new RawAgent().hello();
+        agent.send(Frame.newBuilder());
+
+        Frame answer = agent.received.get(agent.received.size() - 1);
+        assertThat(answer.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_UNSUPPORTED);
+        assertThat(answer.getError().getRefSequence()).isEqualTo(agent.sequence);
+        assertThat(agent.closedWith).isNull();
+    }
+
+    @Test
+    void anOpeningTheAgentNeverAnswersTimesOutAndTheStreamLimitHolds() throws Exception {
+        RawAgent agent = new RawAgent().hello();
+        DeviceSession session = registry.find(DEVICE).orElseThrow();
+        Frame exec = Frame.newBuilder().setExec(Exec.newBuilder().addCommand("sleep")).build();
+        List<DeviceStream> open = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            open.add(session.open(exec, new SessionPairTest.Collector(true)));
+        }
+
+        StreamEnd ninth = session.open(exec, new SessionPairTest.Collector(true)).ended().toCompletableFuture().get(1, TimeUnit.SECONDS);
+        assertThat(ninth.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_RESOURCE_EXHAUSTED);
+        StreamEnd first = open.get(0).ended().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        assertThat(first.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_TIMEOUT);
+        assertThat(open.get(0).accepted().toCompletableFuture()).isCompletedExceptionally();
+        assertThat(agent.received).filteredOn(Frame::hasCancel).hasSizeGreaterThanOrEqualTo(1);
     }
 
     @Test

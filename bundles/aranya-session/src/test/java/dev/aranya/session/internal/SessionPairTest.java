@@ -126,7 +126,7 @@ class SessionPairTest {
         long detectedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silentSince);
 
         assertThat(offline).startsWith("offline " + DEVICE).contains("no frame from the peer for 300 ms");
-        assertThat(detectedAfterMs).isBetween(250L, 1500L);
+        assertThat(detectedAfterMs).isBetween(250L, 3000L);
         assertThat(connection.disconnected().toCompletableFuture().get(2, TimeUnit.SECONDS).reason()).isNotEmpty();
     }
 
@@ -162,7 +162,8 @@ class SessionPairTest {
         Collector stalled = new Collector(false); // never returns credit
         DeviceStream stream = session.open(exec(false), stalled);
         stream.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
-        Thread.sleep(300);
+        waitFor(() -> stalled.received.get() >= WINDOW);
+        Thread.sleep(200);
 
         // 10 MiB offered, one window taken: the agent's write returned less than offered and holds the rest
         assertThat(flood.sent.get()).isEqualTo(WINDOW);
@@ -170,10 +171,7 @@ class SessionPairTest {
         assertThat(stalled.received.get()).isEqualTo(WINDOW);
 
         stream.consumed(WINDOW);
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (flood.sent.get() < 2L * WINDOW && System.nanoTime() < until) {
-            Thread.sleep(10);
-        }
+        waitFor(() -> stalled.received.get() >= 2L * WINDOW);
         assertThat(flood.sent.get()).isEqualTo(2L * WINDOW);
         assertThat(stalled.received.get()).isEqualTo(2L * WINDOW);
     }
@@ -213,6 +211,7 @@ class SessionPairTest {
             assertThat(end.getError().getMessage()).contains("cable pulled");
         }
         assertThat(events.nextNonStatus(Duration.ofSeconds(2))).isEqualTo("offline " + DEVICE + ": cable pulled");
+        waitFor(() -> host.lost.size() >= 2); // the agent learns of the break on its own side of the link
         assertThat(host.lost).hasSize(2);
         // a stream opened on a lost session has already ended
         StreamEnd late = session.open(exec(false), new Collector(true)).ended().toCompletableFuture().get(1, TimeUnit.SECONDS);
@@ -247,6 +246,14 @@ class SessionPairTest {
         Disconnect end = connection.disconnected().toCompletableFuture().get(2, TimeUnit.SECONDS);
         assertThat(end.goodbye()).isEqualTo(GoodbyeReason.GOODBYE_REASON_DEVICE_REMOVED);
         assertThat(end.reason()).contains("EdgeDevice deleted");
+    }
+
+    /** Waits up to 5 s for a condition that other threads make true. */
+    static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
     }
 
     static ByteBuffer utf8(String text) {
