@@ -123,10 +123,14 @@ class GrpcTransportTest {
         Frames agentFrames = new Frames();
         new GrpcCloudLink().connect(agentSettings(devices.issue("dev-1", "O=edge, CN=dev-1", null)), agentFrames);
         Frames cloudFrames = cloud.handlers.poll(10, TimeUnit.SECONDS);
+        int port = transport.port();
         transport.deactivate();
         transport = null;
         assertThat(cloudFrames.closed.get(5, TimeUnit.SECONDS)).isEqualTo("the gRPC transport is stopping");
         assertThat(agentFrames.closed.get(5, TimeUnit.SECONDS)).contains("the gRPC transport is stopping");
+        try (java.net.ServerSocket again = new java.net.ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThat(again.getLocalPort()).as("the port is free again").isEqualTo(port);
+        }
     }
 
     @Test
