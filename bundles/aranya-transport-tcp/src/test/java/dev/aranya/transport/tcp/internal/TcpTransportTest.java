@@ -225,7 +225,11 @@ class TcpTransportTest {
                     }
                 });
         stream.accepted().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        Thread.sleep(1000);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (received.get() < STREAM_WINDOW && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(500); // time for anything beyond the window to arrive, if the agent sent it
 
         assertThat(flood.sent.get()).as("bytes the agent could send").isEqualTo(STREAM_WINDOW);
         assertThat(received.get()).isEqualTo(STREAM_WINDOW);
