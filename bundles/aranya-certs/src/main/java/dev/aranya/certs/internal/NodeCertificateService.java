@@ -124,6 +124,10 @@ public final class NodeCertificateService implements NodeCertificates {
 
     @Override
     public CompletionStage<ServingCertificate> ensure(DeviceId device, String nodeName) {
+        if (device == null || nodeName == null || nodeName.isBlank()) {
+            return CompletableFuture.failedStage(new IllegalArgumentException("ensure needs a device and a node name, not "
+                    + device + " and '" + nodeName + "'"));
+        }
         synchronized (this) {
             Tracked tracked = devices.get(device);
             if (tracked != null && !tracked.nodeName.equals(nodeName)) {
@@ -204,7 +208,13 @@ public final class NodeCertificateService implements NodeCertificates {
         NodeCertSpec subjectFields = edgeDevice == null || edgeDevice.getSpec() == null || edgeDevice.getSpec().node() == null
                 ? null : edgeDevice.getSpec().node().cert();
         NodeIdentity identity = NodeIdentity.of(tracked.nodeName, subjectFields, host.current());
-        Secret secret = client.secrets().inNamespace(device.namespace()).withName(secretName(device)).get();
+        Secret secret;
+        try {
+            secret = client.secrets().inNamespace(device.namespace()).withName(secretName(device)).get();
+        } catch (KubernetesClientException e) {
+            throw new CompletionException(new IssueFailure(IssueFailure.Reason.API_ERROR, "reading Secret " + device.namespace() + "/"
+                    + secretName(device) + " failed: " + ClusterSigner.message(e), e));
+        }
         if (secret != null) {
             try {
                 TlsSecrets.Stored stored = TlsSecrets.read(secret);
@@ -283,7 +293,12 @@ public final class NodeCertificateService implements NodeCertificates {
         Map<String, String> annotations = Map.of(Labels.NODE, tracked.nodeName, Labels.ISSUER, issued.issuer(), Labels.ORIGIN, issued.origin());
         Secret secret = TlsSecrets.create(device.namespace(), secretName(device), Labels.forDevice(device, Labels.ROLE_NODE_CERTIFICATE),
                 annotations, owner, keys.getPrivate(), issued.chain());
-        client.secrets().inNamespace(device.namespace()).resource(secret).createOr(NonDeletingOperation::update);
+        try {
+            client.secrets().inNamespace(device.namespace()).resource(secret).createOr(NonDeletingOperation::update);
+        } catch (KubernetesClientException e) {
+            throw new CompletionException(new IssueFailure(IssueFailure.Reason.API_ERROR, "storing the new certificate in Secret "
+                    + device.namespace() + "/" + secretName(device) + " failed: " + ClusterSigner.message(e), e));
+        }
         X509Certificate leaf = issued.chain().get(0);
         LOG.info("Serving certificate of Node {} (EdgeDevice {}) issued by {} ({}), valid until {}, stored in Secret {}/{}",
                 tracked.nodeName, device, issued.issuer(), issued.origin(), leaf.getNotAfter().toInstant(), device.namespace(), secretName(device));
@@ -293,6 +308,7 @@ public final class NodeCertificateService implements NodeCertificates {
     /** Publishes a new certificate and plans the next look, or plans a retry after a failure. */
     private void settled(Tracked tracked, ServingCertificate certificate, Throwable failure, String why) {
         Duration next;
+        boolean changed = false;
         synchronized (this) {
             if (devices.get(tracked.device) != tracked) {
                 return; // released meanwhile
@@ -312,6 +328,8 @@ public final class NodeCertificateService implements NodeCertificates {
                 Duration untilRenewal = Duration.between(clock.instant(), RenewalTimes.renewAt(certificate.chain().get(0), settings.renewAtPercent()));
                 // a signer that hands out certificates already due must not make this a loop of CSRs
                 next = untilRenewal.compareTo(settings.retry()) < 0 ? settings.retry() : untilRenewal;
+                ServingCertificate previous = byNode.put(tracked.nodeName, certificate);
+                changed = previous == null || !previous.chain().get(0).equals(certificate.chain().get(0));
             }
             if (tracked.renewal != null) {
                 tracked.renewal.cancel(false);
@@ -322,11 +340,9 @@ public final class NodeCertificateService implements NodeCertificates {
                 }
             }, Math.max(0, next.toMillis()), TimeUnit.MILLISECONDS);
         }
-        if (certificate != null) {
-            ServingCertificate previous = byNode.put(tracked.nodeName, certificate);
-            if (previous == null || !previous.chain().get(0).equals(certificate.chain().get(0))) {
-                publish(certificate);
-            }
+        // listeners run outside the monitor: they may call back (current, ensure)
+        if (changed) {
+            publish(certificate);
         }
     }
 
