@@ -9,6 +9,7 @@ import dev.aranya.api.kubelet.KubeletEndpoints;
 import dev.aranya.api.kubelet.KubeletEndpoints.KubeletNode;
 import dev.aranya.api.session.DeviceSessions;
 import dev.aranya.api.transport.DeviceId;
+import dev.aranya.itests.support.ClusterCa;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.LocalDeviceSessions;
 import dev.aranya.itests.support.PemNodeCertificates;
@@ -25,8 +26,6 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
@@ -37,8 +36,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.inject.Inject;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -118,7 +115,7 @@ public class KubeletKubectlIT {
                 spec:
                   nodeName: %s
                   tolerations: [{operator: Exists}]
-                  containers: [{name: host, image: aranya.dev/virtual-pod}]
+                  containers: [{name: host, image: aranya.dev/virtual-pod, stdin: true}]
                 """.formatted(POD, ns, node);
         ControlPlane.Result created = null;
         for (int attempt = 0; attempt < 60; attempt++) {
@@ -158,7 +155,7 @@ public class KubeletKubectlIT {
     private static void awaitTlsHandshake() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
-            try (Socket socket = trustingClusterCa().getSocketFactory().createSocket("127.0.0.1", kubeletPort)) {
+            try (Socket socket = ClusterCa.clientContext(null).getSocketFactory().createSocket("127.0.0.1", kubeletPort)) {
                 ((javax.net.ssl.SSLSocket) socket).startHandshake();
                 return;
             } catch (IOException notYet) {
@@ -183,8 +180,19 @@ public class KubeletKubectlIT {
     @Test
     public void execExitCodeReachesKubectl() {
         for (Path kubectl : KUBECTLS) {
-            ControlPlane.Result result = kubectl(kubectl, null, "exec", POD, "--", "sh", "-c", "exit 3");
+            // -v=4 shows whether kubectl 1.32 fell back from WebSocket to SPDY
+            ControlPlane.Result result = kubectl(kubectl, null, "-v=4", "exec", POD, "--", "sh", "-c", "exit 3");
             assertThat(result.exitCode()).as("%s: %s", kubectl, result.stderr()).isEqualTo(3);
+            assertThat(result.stderr()).doesNotContain("RemoteCommand fallback");
+        }
+    }
+
+    @Test
+    public void attachReachesTheDeviceShell() {
+        for (Path kubectl : KUBECTLS) {
+            ControlPlane.Result result = kubectl(kubectl, "echo attached to $0\nexit\n", "attach", "-i", POD);
+            assertThat(result.exitCode()).as("%s: %s", kubectl, result.stderr()).isZero();
+            assertThat(result.stdout()).contains("attached to sh");
         }
     }
 
@@ -219,10 +227,11 @@ public class KubeletKubectlIT {
             server.start();
             for (Path kubectl : KUBECTLS) {
                 Process forward = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
-                        ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "port-forward", POD,
+                        ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "-v=4", "port-forward", POD,
                         ":" + echo.getLocalPort()).redirectErrorStream(true).start();
+                StringBuffer output = new StringBuffer();
                 try {
-                    int local = forwardedPort(forward);
+                    int local = forwardedPort(forward, output);
                     List<CompletableFuture<String>> connections = new ArrayList<>();
                     for (int i = 0; i < 5; i++) {
                         String message = "message " + i + " through " + kubectl.getFileName();
@@ -232,6 +241,7 @@ public class KubeletKubectlIT {
                         assertThat(connections.get(i).get(60, TimeUnit.SECONDS))
                                 .isEqualTo("message " + i + " through " + kubectl.getFileName());
                     }
+                    assertThat(output.toString()).doesNotContain("fallback to secondary dialer");
                 } finally {
                     forward.destroy();
                     forward.waitFor(10, TimeUnit.SECONDS);
@@ -243,11 +253,29 @@ public class KubeletKubectlIT {
     @Test
     public void requestWithoutClientCertificateGets401AndReachesNoDevice() throws Exception {
         int before = sessions.openStreams();
-        HttpsURLConnection connection = (HttpsURLConnection) new URL("https://127.0.0.1:" + kubeletPort
-                + "/containerLogs/" + namespace + "/" + POD + "/host").openConnection();
-        connection.setSSLSocketFactory(trustingClusterCa().getSocketFactory());
+        HttpsURLConnection connection = logsRequest(null);
         assertThat(connection.getResponseCode()).isEqualTo(401);
         assertThat(sessions.openStreams()).isEqualTo(before);
+    }
+
+    @Test
+    public void clientWithoutRbacGets403WithTheRequestAttributesAndReachesNoDevice() throws Exception {
+        int before = sessions.openStreams();
+        ClusterCa.Issued nobody = ClusterCa.issue(Files.createTempDirectory("kubelet-it"), "nobody",
+                "/O=kl-testers/CN=kl-nobody", "extendedKeyUsage=clientAuth");
+        HttpsURLConnection connection = logsRequest(nobody);
+        assertThat(connection.getResponseCode()).isEqualTo(403);
+        assertThat(new String(connection.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("Forbidden (user=kl-nobody, verb=get, resource=nodes, subresource=proxy)");
+        assertThat(sessions.openStreams()).isEqualTo(before);
+    }
+
+    /** GET of the pod's log straight at the kubelet port, with the given client certificate or none. */
+    private static HttpsURLConnection logsRequest(ClusterCa.Issued client) throws Exception {
+        HttpsURLConnection connection = (HttpsURLConnection) new URL("https://127.0.0.1:" + kubeletPort
+                + "/containerLogs/" + namespace + "/" + POD + "/host").openConnection();
+        connection.setSSLSocketFactory(ClusterCa.clientContext(client).getSocketFactory());
+        return connection;
     }
 
     private static ControlPlane.Result kubectl(Path kubectl, String stdin, String... args) {
@@ -256,16 +284,17 @@ public class KubeletKubectlIT {
         return ControlPlane.shared().kubectlAt(kubectl, stdin, all.toArray(String[]::new));
     }
 
-    private static int forwardedPort(Process forward) throws IOException {
+    /** Waits for kubectl's "Forwarding from" line; collects all its output in {@code seen}. */
+    private static int forwardedPort(Process forward, StringBuffer seen) throws IOException {
         BufferedReader output = new BufferedReader(new InputStreamReader(forward.getInputStream(), StandardCharsets.UTF_8));
         Pattern forwarding = Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) ->");
-        StringBuilder seen = new StringBuilder();
         String line;
         while ((line = output.readLine()) != null) {
             seen.append(line).append('\n');
             Matcher matcher = forwarding.matcher(line);
             if (matcher.find()) {
-                Thread drain = new Thread(() -> output.lines().forEach(l -> { }), "port-forward-output");
+                Thread drain = new Thread(() -> output.lines().forEach(l -> seen.append(l).append('\n')),
+                        "port-forward-output");
                 drain.setDaemon(true);
                 drain.start();
                 return Integer.parseInt(matcher.group(1));
@@ -303,20 +332,6 @@ public class KubeletKubectlIT {
                 return;
             }
         }
-    }
-
-    private static SSLContext trustingClusterCa() throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream ca = Files.newInputStream(Path.of(System.getProperty("user.home"),
-                ".cache/aranya/controlplane/pki/ca.crt"))) {
-            trust.setCertificateEntry("cluster-ca", CertificateFactory.getInstance("X.509").generateCertificate(ca));
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, factory.getTrustManagers(), null);
-        return tls;
     }
 
     private <T> T waitFor(Class<T> type, String filter) throws Exception {

@@ -20,8 +20,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * A {@link NodeCertificates} double: one node's serving certificate, signed with the control plane's CA by
- * {@code openssl} (SAN 127.0.0.1, like the node address the tests give their Nodes).
+ * A {@link NodeCertificates} double: one node's serving certificate, signed with the control plane's CA
+ * ({@link ClusterCa}; SAN 127.0.0.1, like the node address the tests give their Nodes).
  */
 public final class PemNodeCertificates implements NodeCertificates {
     private final ServingCertificate certificate;
@@ -33,32 +33,15 @@ public final class PemNodeCertificates implements NodeCertificates {
     /** Makes a key and a certificate for the node in {@code dir}, signed by the control plane's CA. */
     public static PemNodeCertificates issue(Path dir, String nodeName) throws IOException, InterruptedException,
             GeneralSecurityException {
-        Path pki = Path.of(System.getProperty("user.home"), ".cache/aranya/controlplane/pki");
-        Path key = dir.resolve("node.key");
-        Path csr = dir.resolve("node.csr");
-        Path cert = dir.resolve("node.crt");
-        Path ext = dir.resolve("node.ext");
-        Files.writeString(ext, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-        run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key.toString(), "-subj", "/O=system:nodes/CN=system:node:" + nodeName, "-out", csr.toString());
-        run("openssl", "x509", "-req", "-in", csr.toString(), "-CA", pki.resolve("ca.crt").toString(), "-CAkey",
-                pki.resolve("ca.key").toString(), "-CAcreateserial", "-CAserial", dir.resolve("ca.srl").toString(),
-                "-days", "1", "-extfile", ext.toString(), "-out", cert.toString());
-        String pem = Files.readString(key).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        ClusterCa.Issued issued = ClusterCa.issue(dir, "node", "/O=system:nodes/CN=system:node:" + nodeName,
+                "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth");
+        String pem = Files.readString(issued.key()).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         PrivateKey privateKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
         X509Certificate leaf;
-        try (InputStream in = Files.newInputStream(cert)) {
+        try (InputStream in = Files.newInputStream(issued.certificate())) {
             leaf = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
         return new PemNodeCertificates(new ServingCertificate(nodeName, privateKey, List.of(leaf)));
-    }
-
-    private static void run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output);
-        }
     }
 
     @Override
