@@ -32,7 +32,8 @@ final class Chunks {
         if (encodedFrame.length <= maxPayload) {
             return List.of(encodedFrame);
         }
-        int share = maxPayload - HEADER_SIZE;
+        // a broker announcing less than the minimum payload cannot carry the protocol anyway; chunks never shrink below it
+        int share = Math.max(maxPayload, MqttSettings.MIN_PAYLOAD_SIZE) - HEADER_SIZE;
         int count = (encodedFrame.length + share - 1) / share;
         List<byte[]> messages = new ArrayList<>(count);
         for (int index = 0; index < count; index++) {
