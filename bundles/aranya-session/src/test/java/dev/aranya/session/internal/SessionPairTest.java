@@ -177,6 +177,25 @@ class SessionPairTest {
     }
 
     @Test
+    void resizeReachesTheTerminalOfATtyStreamOnly() throws Exception {
+        registry.watch(events);
+        connect(new MemoryLink(registry.connectionListener(), DEVICE));
+        DeviceSession session = online();
+        DeviceStream tty = session.open(Frame.newBuilder().setExec(Exec.newBuilder().addCommand("sh").setTty(true)
+                .setStdin(true).setStdout(true)).build(), new Collector(true));
+        DeviceStream plain = session.open(exec(true), new Collector(true));
+        tty.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        plain.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
+
+        plain.resize(100, 30);
+        tty.resize(120, 40);
+
+        waitFor(() -> !host.resizes.isEmpty());
+        Thread.sleep(100);
+        assertThat(host.resizes).containsExactly("120x40");
+    }
+
+    @Test
     void cancelStopsTheWorkAndTheAgentReportsHowItEnded() throws Exception {
         registry.watch(events);
         connect(new MemoryLink(registry.connectionListener(), DEVICE));
@@ -343,6 +362,7 @@ class SessionPairTest {
         final AtomicInteger opened = new AtomicInteger();
         final List<String> cancels = new CopyOnWriteArrayList<>();
         final List<String> lost = new CopyOnWriteArrayList<>();
+        final List<String> resizes = new CopyOnWriteArrayList<>();
 
         @Override
         public AgentStreamListener open(Frame opening, AgentStream stream) {
@@ -362,6 +382,11 @@ class SessionPairTest {
                 public void onHalfClose(Channel channel) {
                     stream.halfClose(out);
                     stream.end(StreamEnd.newBuilder().setExitCode(0).build());
+                }
+
+                @Override
+                public void onResize(int cols, int rows) {
+                    resizes.add(cols + "x" + rows);
                 }
 
                 @Override
