@@ -433,6 +433,9 @@ final class DeviceReconciler {
     }
 
     private void recordEvent(EdgeDevice device, Condition condition) {
+        if (NODE_READY.equals(condition.getType())) {
+            return; // follows Connected, whose events say it
+        }
         if ("False".equals(condition.getStatus())) {
             boolean disconnect = CONNECTED.equals(condition.getType());
             if (!disconnect || DeviceConditions.find(device.getStatus() == null ? null : device.getStatus().conditions(), CONNECTED) != null) {
