@@ -49,8 +49,7 @@ final class Consoles {
             }
             Console console = consoles.get(container);
             if (console == null) {
-                Process shell = ProcessLauncher.start(runtime.settings().attachShell(), Map.of(), true, true, null,
-                        runtime.settings().workingDirectory());
+                Process shell = runtime.start(runtime.settings().attachShell(), Map.of(), true, true, null);
                 console = new Console(container, shell);
                 consoles.put(container, console);
                 LOG.info("Console '{}' started: {} (pid {})", container, runtime.settings().attachShell().get(0), shell.pid());
@@ -61,14 +60,11 @@ final class Consoles {
         }
     }
 
-    /** Stops every console's shell. */
+    /** No more consoles start (the agent stops their shells with its other processes). */
     void close() {
-        List<Console> running;
         synchronized (consoles) {
             closed = true;
-            running = List.copyOf(consoles.values());
         }
-        running.forEach(console -> console.shell.destroyForcibly());
     }
 
     final class Console {

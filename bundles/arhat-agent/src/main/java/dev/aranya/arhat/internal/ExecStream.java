@@ -50,8 +50,8 @@ final class ExecStream extends HostStream {
         }
         Process started;
         try {
-            started = ProcessLauncher.start(exec.getCommandList(), exec.getEnvMap(), exec.getTty(), exec.getStdin(),
-                    exec.hasInitialSize() ? exec.getInitialSize() : null, runtime.settings().workingDirectory());
+            started = runtime.start(exec.getCommandList(), exec.getEnvMap(), exec.getTty(), exec.getStdin(),
+                    exec.hasInitialSize() ? exec.getInitialSize() : null);
         } catch (StreamRefused refused) {
             finish(StreamEnds.of(refused));
             return;

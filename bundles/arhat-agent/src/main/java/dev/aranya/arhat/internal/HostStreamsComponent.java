@@ -52,10 +52,9 @@ public final class HostStreamsComponent implements HostStreams {
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate() throws InterruptedException {
         consoles.close();
-        runtime.pool().shutdownNow();
-        runtime.timers().shutdownNow();
+        runtime.shutdown();
     }
 
     @Override

@@ -103,7 +103,7 @@ final class LogStream extends HostStream {
 
     private void readJournal(String unit, Instant since, LogLineWriter out) throws StreamRefused, IOException, InterruptedException {
         List<String> argv = JournalCommand.of(unit, request, since);
-        Process process = ProcessLauncher.start(argv, Map.of(), false, false, null, runtime.settings().workingDirectory());
+        Process process = runtime.start(argv, Map.of(), false, false, null);
         journal = process;
         if (stopped) {
             process.destroy();

@@ -15,7 +15,7 @@ class AttachStreamTest {
     private final HostStreamsComponent hosts = TestHosts.hosts();
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         hosts.deactivate();
     }
 

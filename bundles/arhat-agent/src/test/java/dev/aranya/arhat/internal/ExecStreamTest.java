@@ -19,7 +19,7 @@ class ExecStreamTest {
     private final HostStreamsComponent hosts = TestHosts.hosts();
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         hosts.deactivate();
     }
 
@@ -113,6 +113,18 @@ class ExecStreamTest {
     }
 
     @Test
+    void stoppingTheAgentStopsItsProcesses() throws Exception {
+        RecordingStream stream = exec(command(false, "sh", "-c", "trap '' TERM; echo ready; sleep 60"), new RecordingStream());
+        await(() -> stream.text(Channel.CHANNEL_STDOUT).contains("ready"), "the process to start");
+        List<ProcessHandle> processes = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+        assertThat(processes).isNotEmpty();
+
+        hosts.deactivate();
+
+        await(() -> processes.stream().noneMatch(ProcessHandle::isAlive), "the process and its child to be gone");
+    }
+
+        @Test
     void outputStopsAtTheWindowUntilCreditArrives() throws Exception {
         int total = 1 << 20;
         RecordingStream stream = exec(command(false, "head", "-c", String.valueOf(total), "/dev/zero"), new RecordingStream(64 << 10));

@@ -34,7 +34,7 @@ class LogStreamTest {
     private HostStreamsComponent hosts;
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         if (hosts != null) {
             hosts.deactivate();
         }

@@ -21,7 +21,7 @@ class PortForwardStreamTest {
     private final HostStreamsComponent hosts = TestHosts.hosts();
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         hosts.deactivate();
     }
 
