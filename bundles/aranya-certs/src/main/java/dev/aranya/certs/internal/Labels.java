@@ -20,10 +20,15 @@ final class Labels {
     /** Annotation: the CSR (or CA Secret) the certificate came from. */
     static final String ORIGIN = "aranya.arhat.dev/issued-by";
 
+    private static final int MAX_LABEL_VALUE = 63;
+
     private Labels() {
     }
 
+    /** A device name longer than a label value may be (63) is left out: objects of such a device are found by name. */
     static Map<String, String> forDevice(DeviceId device, String role) {
-        return Map.of(Aranya.LABEL_ROLE, role, Aranya.LABEL_NAMESPACE, device.namespace(), Aranya.LABEL_NAME, device.name());
+        return device.name().length() > MAX_LABEL_VALUE
+                ? Map.of(Aranya.LABEL_ROLE, role, Aranya.LABEL_NAMESPACE, device.namespace())
+                : Map.of(Aranya.LABEL_ROLE, role, Aranya.LABEL_NAMESPACE, device.namespace(), Aranya.LABEL_NAME, device.name());
     }
 }

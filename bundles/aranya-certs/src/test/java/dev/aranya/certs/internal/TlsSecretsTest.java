@@ -101,6 +101,16 @@ class TlsSecretsTest {
                 .hasMessage("Secret edge/pi-kubelet-tls: its certificate's key (EC) is neither ECDSA P-256 nor RSA");
     }
 
+    @Test
+    void deviceNameTooLongForALabelValueIsLeftOutOfTheLabels() {
+        String longName = "d".repeat(64);
+
+        assertThat(Labels.forDevice(new dev.aranya.api.transport.DeviceId("edge", longName), Labels.ROLE_NODE_CERTIFICATE))
+                .containsOnlyKeys("arhat.dev/role", "arhat.dev/namespace");
+        assertThat(Labels.forDevice(new dev.aranya.api.transport.DeviceId("edge", "d".repeat(63)), Labels.ROLE_NODE_CERTIFICATE))
+                .containsEntry("arhat.dev/name", "d".repeat(63));
+    }
+
     private static Secret secret(String cert, String key) {
         Secret secret = TlsSecrets.create("edge", "pi-kubelet-tls", Map.of(), Map.of(), null,
                 KeyType.ECDSA.generate(0).getPrivate(), List.of(NodeIdentityTest.CA.certificate()));
