@@ -61,6 +61,7 @@ public class KubeletKubectlIT {
     private static final Path KUBECTL_SPDY = Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.27");
     private static final List<Path> KUBECTLS = List.of(KUBECTL_WEBSOCKET, KUBECTL_SPDY);
     private static final String POD = "device-host";
+    private static final int BULK_BYTES = 32 << 20;
 
     /** Set up once for the class: one namespace, Node, Pod and served device. */
     private static String namespace;
@@ -251,6 +252,79 @@ public class KubeletKubectlIT {
     }
 
     @Test
+    public void execWithATerminalRunsAndEnds() throws Exception {
+        for (Path kubectl : KUBECTLS) {
+            // script(1) gives kubectl a real terminal, so it asks for a TTY and sends the terminal size
+            String command = kubectl + " --kubeconfig " + ControlPlane.shared().kubeconfig() + " -n " + namespace
+                    + " exec -it " + POD + " -- sh -c 'echo tty-ok; exit 4'";
+            Process process = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s: %s", kubectl, output).isTrue();
+            assertThat(output).as("%s", kubectl).contains("tty-ok");
+            assertThat(process.exitValue()).as("%s: %s", kubectl, output).isEqualTo(4);
+        }
+    }
+
+    @Test
+    public void megabytesThroughExecStdinAndPortForwardArriveIntact() throws Exception {
+        Path data = Files.createTempFile("kubelet-it", ".bin");
+        byte[] bytes = new byte[BULK_BYTES];
+        new java.util.Random(42).nextBytes(bytes);
+        Files.write(data, bytes);
+        String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        try (ServerSocket echo = new ServerSocket(0)) {
+            Thread server = new Thread(() -> echo(echo), "echo-server");
+            server.setDaemon(true);
+            server.start();
+            for (Path kubectl : KUBECTLS) {
+                long start = System.nanoTime();
+                Process exec = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
+                        ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "exec", "-i", POD, "--",
+                        "sha256sum").redirectInput(data.toFile()).redirectErrorStream(true).start();
+                String output = new String(exec.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(exec.waitFor(120, TimeUnit.SECONDS)).isTrue();
+                assertThat(output).as("%s", kubectl).startsWith(sha256);
+                report("exec stdin", kubectl, start);
+
+                Process forward = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
+                        ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "port-forward", POD,
+                        ":" + echo.getLocalPort()).redirectErrorStream(true).start();
+                try {
+                    int local = forwardedPort(forward, new StringBuffer());
+                    start = System.nanoTime();
+                    try (Socket socket = new Socket("127.0.0.1", local)) {
+                        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                            try {
+                                socket.getOutputStream().write(bytes);
+                                socket.shutdownOutput();
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        });
+                        byte[] echoed = socket.getInputStream().readAllBytes();
+                        sent.get(120, TimeUnit.SECONDS);
+                        assertThat(java.util.HexFormat.of().formatHex(
+                                java.security.MessageDigest.getInstance("SHA-256").digest(echoed))).isEqualTo(sha256);
+                    }
+                    report("port-forward echo", kubectl, start);
+                } finally {
+                    forward.destroy();
+                    forward.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            Files.delete(data);
+        }
+    }
+
+    private static void report(String what, Path kubectl, long startNanos) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        System.out.printf("kubelet %s via %s: %d MiB in %.1f s (%.1f MiB/s)%n", what, kubectl.getFileName(),
+                BULK_BYTES >> 20, seconds, (BULK_BYTES >> 20) / seconds);
+    }
+
+    @Test
     public void requestWithoutClientCertificateGets401AndReachesNoDevice() throws Exception {
         int before = sessions.openStreams();
         HttpsURLConnection connection = logsRequest(null);
@@ -339,9 +413,14 @@ public class KubeletKubectlIT {
         ServiceTracker<T, T> tracker = new ServiceTracker<>(context,
                 context.createFilter(filter == null ? objectClass : "(&" + objectClass + filter + ")"), null);
         tracker.open();
-        T service = tracker.waitForService(30_000);
-        assertThat(service).as("%s service", type.getSimpleName()).isNotNull();
-        return service;
+        try {
+            T service = tracker.waitForService(30_000);
+            assertThat(service).as("%s service", type.getSimpleName()).isNotNull();
+            return service;
+        } finally {
+            // the services used here are singletons that outlive the tracker
+            tracker.close();
+        }
     }
 
     private static int freePort() throws IOException {
