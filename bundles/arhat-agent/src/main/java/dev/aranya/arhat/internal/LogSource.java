@@ -6,10 +6,18 @@ import java.nio.file.Path;
 sealed interface LogSource permits LogSource.Journal, LogSource.File {
     /** The systemd journal, all of it or one unit's. */
     record Journal(String unit) implements LogSource {
+        @Override
+        public String toString() {
+            return unit.isEmpty() ? "journal" : "journal:" + unit;
+        }
     }
 
     /** A text file, one log line per line. */
     record File(Path path) implements LogSource {
+        @Override
+        public String toString() {
+            return "file:" + path;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.aranya.arhat.internal;
 
+import dev.aranya.api.Aranya;
 import dev.aranya.api.agent.AgentStream;
 import dev.aranya.protocol.v1.Cancel;
 import dev.aranya.protocol.v1.Channel;
@@ -59,7 +60,7 @@ final class LogStream extends HostStream {
     }
 
     static LogSource source(String container, Map<String, LogSource> sources) throws StreamRefused {
-        LogSource source = sources.get(container);
+        LogSource source = sources.get(Aranya.HOST_CONTAINER.equals(container) ? "" : container);
         if (source == null) {
             throw new StreamRefused(ErrorCode.ERROR_CODE_NOT_FOUND, "no log source is configured for container '"
                     + container + "' on the device (configured: " + new TreeSet<>(sources.keySet()) + ")");
