@@ -103,7 +103,7 @@ final class KubeletHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
             case CONTAINER_LOGS -> containerLogs(ctx, request, uri, path);
             case EXEC, ATTACH -> remoteCommand(ctx, request, uri, path);
-            case PORT_FORWARD -> portForward(ctx, request, path);
+            case PORT_FORWARD -> portForward(ctx, request, uri, path);
         }
     }
 
@@ -158,16 +158,31 @@ final class KubeletHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
     }
 
-    private void portForward(ChannelHandlerContext ctx, FullHttpRequest request, KubeletPath path) {
+    private void portForward(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder uri,
+            KubeletPath path) {
         if (isWebSocket(request)) {
             List<String> offered = StreamProtocol.split(request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
-            if (!offered.contains(PORT_FORWARD_TUNNEL_PROTOCOL)) {
-                respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "none of the WebSocket subprotocols " + offered
-                        + " is supported for port-forward; supported: [" + PORT_FORWARD_TUNNEL_PROTOCOL + "]");
+            if (offered.contains(PORT_FORWARD_TUNNEL_PROTOCOL)) {
+                webSocket(ctx, request, PORT_FORWARD_TUNNEL_PROTOCOL, new WebSocketTunnel(),
+                        new SpdyFrameCodec(SpdyVersion.SPDY_3_1), new SpdyPortForwardHandler(endpoint, path.pod()));
                 return;
             }
-            webSocket(ctx, request, PORT_FORWARD_TUNNEL_PROTOCOL, new WebSocketTunnel(),
-                    new SpdyFrameCodec(SpdyVersion.SPDY_3_1), new SpdyPortForwardHandler(endpoint, path.pod()));
+            Optional<StreamProtocol> protocol = StreamProtocol.negotiate(offered, StreamProtocol.PORT_FORWARD_WEBSOCKET);
+            if (protocol.isEmpty()) {
+                respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "none of the WebSocket subprotocols " + offered
+                        + " is supported for port-forward; supported: " + PORT_FORWARD_TUNNEL_PROTOCOL + ", "
+                        + StreamProtocol.ids(StreamProtocol.PORT_FORWARD_WEBSOCKET));
+                return;
+            }
+            List<Integer> ports;
+            try {
+                ports = WebSocketPortForwardHandler.ports(uri.parameters().getOrDefault("ports", List.of()));
+            } catch (IllegalArgumentException bad) {
+                respond(ctx, request, HttpResponseStatus.BAD_REQUEST, bad.getMessage());
+                return;
+            }
+            webSocket(ctx, request, protocol.get().id(), new WebSocketPortForwardHandler(endpoint, path.pod(), ports,
+                    protocol.get().base64()));
         } else if (isSpdy(request)) {
             List<String> offered = StreamProtocol.split(request.headers().getAll(STREAM_PROTOCOL_HEADER));
             if (!offered.contains(PORT_FORWARD_PROTOCOL)) {

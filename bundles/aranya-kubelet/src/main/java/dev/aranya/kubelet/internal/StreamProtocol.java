@@ -20,6 +20,8 @@ enum StreamProtocol {
 
     static final List<StreamProtocol> SPDY = List.of(V4, V3, V2, V1);
     static final List<StreamProtocol> WEBSOCKET = List.of(V5_WEBSOCKET, V4, V4_BASE64, V1, V1_BASE64);
+    /** The kubelet's channel-pair port-forward over WebSocket (not the SPDY tunnel kubectl uses). */
+    static final List<StreamProtocol> PORT_FORWARD_WEBSOCKET = List.of(V4, V4_BASE64, V1, V1_BASE64);
 
     private final String id;
     private final boolean statusJson;
