@@ -89,7 +89,7 @@ final class MqttDevices {
         }
         worker.shutdown();
         try {
-            if (!worker.awaitTermination(Paho.WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (!worker.awaitTermination(PahoClient.WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 worker.shutdownNow();
             }
         } catch (InterruptedException e) {
