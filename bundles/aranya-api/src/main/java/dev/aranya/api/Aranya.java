@@ -21,6 +21,12 @@ public final class Aranya {
     /** Value of {@link #LABEL_ROLE} on Aranya's Nodes. */
     public static final String ROLE_NODE = "Node";
 
+    /**
+     * The virtual pod's container that stands for the device host itself (peripherals get containers of their own):
+     * its exec, attach and logs go to the host, as those of the default container ("" in the protocol).
+     */
+    public static final String HOST_CONTAINER = "host";
+
     /** The connectivity methods Aranya knows of; a transport bundle serves one of them. */
     public static final String METHOD_GRPC = "grpc";
     public static final String METHOD_MQTT = "mqtt";

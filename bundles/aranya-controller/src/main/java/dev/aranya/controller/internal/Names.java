@@ -13,7 +13,7 @@ final class Names {
     static final String ROLE_VIRTUAL_POD = "VirtualPod";
     static final String PROVIDER_ID_SCHEME = "aranya://";
     /** Container of the virtual pod standing for the device host; its image is never pulled (no kubelet runs). */
-    static final String HOST_CONTAINER = "host";
+    static final String HOST_CONTAINER = Aranya.HOST_CONTAINER;
     static final String HOST_IMAGE = "virtualimage.arhat.dev/host";
     static final String PERIPHERAL_IMAGE = "virtualimage.arhat.dev/peripheral";
     static final String EVENT_SOURCE = "aranya";
