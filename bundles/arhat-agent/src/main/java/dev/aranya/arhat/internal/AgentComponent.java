@@ -75,7 +75,7 @@ public final class AgentComponent {
         this.method = config.method();
         this.linkSettings = linkSettings(properties);
         this.backoff = new Backoff(Duration.ofMillis(config.reconnectInitialMillis()), Duration.ofMillis(config.reconnectMaxMillis()),
-                config.reconnectFactor(), config.reconnectJitter(), ThreadLocalRandom.current()::nextDouble);
+                config.reconnectFactor(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());
         String version = context.getBundle().getVersion().toString();
         this.nodeInfo = new NodeInfoReader(Path.of("/"), Path.of(config.filesystemPath()), version);
         NodeStatusSampler status = new NodeStatusSampler(Path.of("/"), Path.of(config.filesystemPath()));
