@@ -325,6 +325,83 @@ public class KubeletKubectlIT {
     }
 
     @Test
+    public void followedLogEndsOnTheDeviceWhenKubectlStops() throws Exception {
+        for (Path kubectl : KUBECTLS) {
+            int cancelled = sessions.cancelledStreams();
+            Process follow = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
+                    ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "logs", "-f", POD)
+                    .redirectErrorStream(true).start();
+            BufferedReader output = new BufferedReader(new InputStreamReader(follow.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(output.readLine()).isEqualTo("line 1");
+            follow.destroy();
+            follow.waitFor(10, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (sessions.cancelledStreams() == cancelled && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(sessions.cancelledStreams()).as("%s: the device's log stream was cancelled", kubectl)
+                    .isGreaterThan(cancelled);
+        }
+    }
+
+    @Test
+    public void portForwardToAClosedDevicePortSaysWhy() throws Exception {
+        int closedPort = freePort();
+        for (Path kubectl : KUBECTLS) {
+            Process forward = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
+                    ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "port-forward", POD,
+                    ":" + closedPort).redirectErrorStream(true).start();
+            StringBuffer output = new StringBuffer();
+            try {
+                int local = forwardedPort(forward, output);
+                try (Socket socket = new Socket("127.0.0.1", local)) {
+                    socket.setSoTimeout(30_000);
+                    assertThat(socket.getInputStream().read()).as("the connection ends").isEqualTo(-1);
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!output.toString().contains("error forwarding port") && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(output.toString()).as("%s", kubectl)
+                        .contains("error forwarding port " + closedPort + " to pod " + POD)
+                        .contains("dial tcp 127.0.0.1:" + closedPort);
+            } finally {
+                forward.destroy();
+                forward.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    public void execOnAnOfflineDeviceSaysSo() {
+        sessions.online(false);
+        try {
+            for (Path kubectl : KUBECTLS) {
+                ControlPlane.Result result = kubectl(kubectl, null, "exec", POD, "--", "true");
+                assertThat(result.exitCode()).isNotZero();
+                assertThat(result.stderr()).as("%s", kubectl).contains("the device is offline");
+            }
+        } finally {
+            sessions.online(true);
+        }
+    }
+
+    @Test
+    public void cpCopiesFilesToAndFromTheDevice() throws Exception {
+        Path dir = Files.createTempDirectory("kubelet-cp");
+        for (Path kubectl : KUBECTLS) {
+            Path local = dir.resolve("up-" + kubectl.getFileName());
+            Files.writeString(local, "copied with " + kubectl.getFileName() + "\n");
+            Path onDevice = dir.resolve("on-device-" + kubectl.getFileName());
+            kubectl(kubectl, null, "cp", local.toString(), POD + ":" + onDevice).orThrow("kubectl cp to the pod");
+            assertThat(onDevice).hasContent("copied with " + kubectl.getFileName());
+            Path back = dir.resolve("back-" + kubectl.getFileName());
+            kubectl(kubectl, null, "cp", POD + ":" + onDevice, back.toString()).orThrow("kubectl cp from the pod");
+            assertThat(back).hasContent("copied with " + kubectl.getFileName());
+        }
+    }
+
+    @Test
     public void requestWithoutClientCertificateGets401AndReachesNoDevice() throws Exception {
         int before = sessions.openStreams();
         HttpsURLConnection connection = logsRequest(null);

@@ -54,6 +54,13 @@ public final class LocalDeviceSessions implements DeviceSessions {
         this.logLines = List.copyOf(logLines);
     }
 
+    private volatile boolean online = true;
+
+    /** Takes the device off line (no session) or back. */
+    public void online(boolean online) {
+        this.online = online;
+    }
+
     /** How many streams were cancelled by the kubelet side (the client went away). */
     public int cancelledStreams() {
         return cancelledStreams.get();
@@ -70,7 +77,7 @@ public final class LocalDeviceSessions implements DeviceSessions {
 
     @Override
     public Optional<DeviceSession> find(DeviceId id) {
-        return device.equals(id) ? Optional.of(session) : Optional.empty();
+        return online && device.equals(id) ? Optional.of(session) : Optional.empty();
     }
 
     @Override
