@@ -78,11 +78,15 @@ class ControllerFailoverE2E {
             assertThat(nodes).hasSize(DEVICES.size() + 1);
             assertThat(instances.get(standby).output()).contains("'" + standby + "' leads namespace '" + namespace.name() + "' now");
         } finally {
-            kube.resources(EdgeDevice.class).inNamespace(namespace.name()).delete();
-            awaitTrue("the devices finalized", Duration.ofSeconds(60),
-                    () -> kube.resources(EdgeDevice.class).inNamespace(namespace.name()).list().getItems().isEmpty());
-            for (DistributionProcess instance : instances.values()) {
-                instance.stop();
+            try {
+                // a running leader finalizes the devices, so the namespace can go
+                kube.resources(EdgeDevice.class).inNamespace(namespace.name()).delete();
+                awaitTrue("the devices finalized", Duration.ofSeconds(60),
+                        () -> kube.resources(EdgeDevice.class).inNamespace(namespace.name()).list().getItems().isEmpty());
+            } finally {
+                for (DistributionProcess instance : instances.values()) {
+                    instance.stop();
+                }
             }
         }
     }

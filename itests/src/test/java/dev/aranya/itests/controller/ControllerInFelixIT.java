@@ -380,6 +380,58 @@ public class ControllerInFelixIT {
         assertThat(client.nodes().withLabel("arhat.dev/namespace", namespace).list().getItems()).hasSize(1);
     }
 
+    /**
+     * Not a test: the 500-device figures of docs/controller.md. Runs only with {@code -Daranya.benchmark=<devices>}:
+     * creates the devices, brings them all online, and prints the time until every Node is Ready, the heap the
+     * controller holds per device, and the apiserver's request rate in steady state (the control plane's own
+     * counters, so other clients of a shared control plane count too).
+     */
+    @Test
+    public void benchmark() throws Exception {
+        int count = Integer.getInteger("aranya.benchmark", 0);
+        org.junit.Assume.assumeTrue("only with -Daranya.benchmark=<devices>", count > 0);
+        Hashtable<String, Object> defaults = new Hashtable<>();
+        defaults.put("identity", "a");
+        defaults.put("sessions.target", "(aranya.test=controller)");
+        configurationAdmin.getFactoryConfiguration("dev.aranya.controller", "a", "?").update(defaults);
+        awaitTrue("leader with the default timings", Duration.ofSeconds(60), () -> "a".equals(holder()));
+        long heapBefore = usedHeap();
+
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            String name = prefix + "b" + i;
+            createDevice(name, "{connectivity: {method: grpc}}");
+            sessions.bringOnline(new DeviceId(namespace, name), AGENT);
+        }
+        long created = System.nanoTime();
+        awaitTrue("every Node Ready", Duration.ofMinutes(20), () -> client.nodes().withLabel("arhat.dev/namespace", namespace)
+                .list().getItems().stream().filter(node -> "True".equals(readyCondition(node).getStatus())).count() == count);
+        long ready = System.nanoTime();
+        Thread.sleep(30_000); // let the last status writes settle
+        long heapAfter = usedHeap();
+        double before = apiserverRequests();
+        Thread.sleep(60_000);
+        double after = apiserverRequests();
+        System.out.printf("BENCHMARK devices=%d created_in=%d_ms all_ready_after=%d_ms heap_per_device=%d_bytes "
+                        + "apiserver_requests_per_second_steady=%.1f%n", count, (created - start) / 1_000_000,
+                (ready - start) / 1_000_000, (heapAfter - heapBefore) / count, (after - before) / 60);
+    }
+
+    private static long usedHeap() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
+    /** All requests the apiserver served so far ({@code apiserver_request_total}, every verb and resource). */
+    private static double apiserverRequests() {
+        return kubectl("get", "--raw", "/metrics").lines().filter(line -> line.startsWith("apiserver_request_total{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
     private String holder() {
         Lease lease = client.leases().inNamespace(namespace).withName("aranya-leader").get();
         String holder = lease == null ? null : lease.getSpec().getHolderIdentity();
