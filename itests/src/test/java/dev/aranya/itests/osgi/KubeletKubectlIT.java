@@ -11,6 +11,8 @@ import dev.aranya.api.session.DeviceSessions;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.itests.support.ClusterCa;
 import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.itests.support.EchoServer;
+import dev.aranya.itests.support.KubectlPortForward;
 import dev.aranya.itests.support.LocalDeviceSessions;
 import dev.aranya.itests.support.PemNodeCertificates;
 import dev.aranya.itests.support.RuntimeBundles;
@@ -32,8 +34,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.inject.Inject;
 import javax.net.ssl.HttpsURLConnection;
 import org.junit.Before;
@@ -222,30 +222,21 @@ public class KubeletKubectlIT {
 
     @Test
     public void portForwardReachesAPortOnTheDevice() throws Exception {
-        try (ServerSocket echo = new ServerSocket(0)) {
-            Thread server = new Thread(() -> echo(echo), "echo-server");
-            server.setDaemon(true);
-            server.start();
+        try (EchoServer echo = EchoServer.start()) {
             for (Path kubectl : KUBECTLS) {
-                Process forward = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
-                        ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "-v=4", "port-forward", POD,
-                        ":" + echo.getLocalPort()).redirectErrorStream(true).start();
-                StringBuffer output = new StringBuffer();
-                try {
-                    int local = forwardedPort(forward, output);
+                // -v=4 shows whether kubectl 1.32 fell back from WebSocket to SPDY
+                try (KubectlPortForward forward = KubectlPortForward.start(kubectl, ControlPlane.shared().kubeconfig(),
+                        namespace, POD, echo.port(), "-v=4")) {
                     List<CompletableFuture<String>> connections = new ArrayList<>();
                     for (int i = 0; i < 5; i++) {
                         String message = "message " + i + " through " + kubectl.getFileName();
-                        connections.add(CompletableFuture.supplyAsync(() -> roundTrip(local, message)));
+                        connections.add(CompletableFuture.supplyAsync(() -> roundTrip(forward.localPort(), message)));
                     }
                     for (int i = 0; i < 5; i++) {
                         assertThat(connections.get(i).get(60, TimeUnit.SECONDS))
                                 .isEqualTo("message " + i + " through " + kubectl.getFileName());
                     }
-                    assertThat(output.toString()).doesNotContain("fallback to secondary dialer");
-                } finally {
-                    forward.destroy();
-                    forward.waitFor(10, TimeUnit.SECONDS);
+                    assertThat(forward.output()).doesNotContain("fallback to secondary dialer");
                 }
             }
         }
@@ -273,10 +264,7 @@ public class KubeletKubectlIT {
         new java.util.Random(42).nextBytes(bytes);
         Files.write(data, bytes);
         String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        try (ServerSocket echo = new ServerSocket(0)) {
-            Thread server = new Thread(() -> echo(echo), "echo-server");
-            server.setDaemon(true);
-            server.start();
+        try (EchoServer echo = EchoServer.start()) {
             for (Path kubectl : KUBECTLS) {
                 long start = System.nanoTime();
                 Process exec = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
@@ -287,13 +275,10 @@ public class KubeletKubectlIT {
                 assertThat(output).as("%s", kubectl).startsWith(sha256);
                 report("exec stdin", kubectl, start);
 
-                Process forward = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
-                        ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "port-forward", POD,
-                        ":" + echo.getLocalPort()).redirectErrorStream(true).start();
-                try {
-                    int local = forwardedPort(forward, new StringBuffer());
+                try (KubectlPortForward forward = KubectlPortForward.start(kubectl, ControlPlane.shared().kubeconfig(),
+                        namespace, POD, echo.port())) {
                     start = System.nanoTime();
-                    try (Socket socket = new Socket("127.0.0.1", local)) {
+                    try (Socket socket = new Socket("127.0.0.1", forward.localPort())) {
                         CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
                             try {
                                 socket.getOutputStream().write(bytes);
@@ -308,9 +293,6 @@ public class KubeletKubectlIT {
                                 java.security.MessageDigest.getInstance("SHA-256").digest(echoed))).isEqualTo(sha256);
                     }
                     report("port-forward echo", kubectl, start);
-                } finally {
-                    forward.destroy();
-                    forward.waitFor(10, TimeUnit.SECONDS);
                 }
             }
         } finally {
@@ -348,26 +330,16 @@ public class KubeletKubectlIT {
     public void portForwardToAClosedDevicePortSaysWhy() throws Exception {
         int closedPort = freePort();
         for (Path kubectl : KUBECTLS) {
-            Process forward = new ProcessBuilder(kubectl.toString(), "--kubeconfig",
-                    ControlPlane.shared().kubeconfig().toString(), "-n", namespace, "port-forward", POD,
-                    ":" + closedPort).redirectErrorStream(true).start();
-            StringBuffer output = new StringBuffer();
-            try {
-                int local = forwardedPort(forward, output);
-                try (Socket socket = new Socket("127.0.0.1", local)) {
+            try (KubectlPortForward forward = KubectlPortForward.start(kubectl, ControlPlane.shared().kubeconfig(),
+                    namespace, POD, closedPort)) {
+                try (Socket socket = new Socket("127.0.0.1", forward.localPort())) {
                     socket.setSoTimeout(30_000);
                     assertThat(socket.getInputStream().read()).as("the connection ends").isEqualTo(-1);
                 }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!output.toString().contains("error forwarding port") && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
-                assertThat(output.toString()).as("%s", kubectl)
+                forward.awaitOutput("error forwarding port", 20);
+                assertThat(forward.output()).as("%s", kubectl)
                         .contains("error forwarding port " + closedPort + " to pod " + POD)
                         .contains("dial tcp 127.0.0.1:" + closedPort);
-            } finally {
-                forward.destroy();
-                forward.waitFor(10, TimeUnit.SECONDS);
             }
         }
     }
@@ -435,25 +407,6 @@ public class KubeletKubectlIT {
         return ControlPlane.shared().kubectlAt(kubectl, stdin, all.toArray(String[]::new));
     }
 
-    /** Waits for kubectl's "Forwarding from" line; collects all its output in {@code seen}. */
-    private static int forwardedPort(Process forward, StringBuffer seen) throws IOException {
-        BufferedReader output = new BufferedReader(new InputStreamReader(forward.getInputStream(), StandardCharsets.UTF_8));
-        Pattern forwarding = Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) ->");
-        String line;
-        while ((line = output.readLine()) != null) {
-            seen.append(line).append('\n');
-            Matcher matcher = forwarding.matcher(line);
-            if (matcher.find()) {
-                Thread drain = new Thread(() -> output.lines().forEach(l -> seen.append(l).append('\n')),
-                        "port-forward-output");
-                drain.setDaemon(true);
-                drain.start();
-                return Integer.parseInt(matcher.group(1));
-            }
-        }
-        throw new IllegalStateException("kubectl port-forward ended without forwarding:\n" + seen);
-    }
-
     private static String roundTrip(int port, String message) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(30_000);
@@ -463,25 +416,6 @@ public class KubeletKubectlIT {
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException("port-forward round trip failed", e);
-        }
-    }
-
-    private static void echo(ServerSocket server) {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
-                Thread connection = new Thread(() -> {
-                    try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
-                        in.transferTo(out);
-                    } catch (IOException ignored) {
-                        // the client went away
-                    }
-                });
-                connection.setDaemon(true);
-                connection.start();
-            } catch (IOException closed) {
-                return;
-            }
         }
     }
 

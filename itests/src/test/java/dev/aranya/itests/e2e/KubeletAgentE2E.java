@@ -1,0 +1,285 @@
+package dev.aranya.itests.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.itests.support.ControlPlaneExtension;
+import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
+import dev.aranya.itests.support.DevicePki;
+import dev.aranya.itests.support.DistributionProcess;
+import dev.aranya.itests.support.EchoServer;
+import dev.aranya.itests.support.KubectlPortForward;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kubelet streams through the whole chain: kubectl → kube-apiserver → Aranya's kubelet endpoint → session →
+ * TCP transport → the arhat agent (separate processes) → the device host. 100 MiB through exec stdin and through
+ * port-forward, 20 concurrent port-forward connections, and the figures of a small benchmark against a direct
+ * loopback connection.
+ */
+@ExtendWith(ControlPlaneExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KubeletAgentE2E {
+    private static final String DEVICE = "kubelet-e2e-dev";
+    private static final Path KUBECTL_WEBSOCKET = Path.of("/usr/bin/kubectl");
+    private static final Path KUBECTL_SPDY = Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.27");
+    private static final List<Path> KUBECTLS = List.of(KUBECTL_WEBSOCKET, KUBECTL_SPDY);
+    private static final int BULK_BYTES = 100 << 20;
+
+    private ControlPlane controlPlane;
+    private TestNamespace namespace;
+    private DistributionProcess aranya;
+    private DistributionProcess agent;
+    private EchoServer echo;
+
+    @BeforeAll
+    void startAranyaAndAgent(ControlPlane controlPlane, TestNamespace namespace, @TempDir Path work) throws Exception {
+        this.controlPlane = controlPlane;
+        this.namespace = namespace;
+        echo = EchoServer.start();
+        int transportPort = freePort();
+        DevicePki pki = DevicePki.create(work.resolve("pki"), "127.0.0.1", "localhost");
+        Path[] device = pki.device(namespace.name(), DEVICE);
+        aranya = DistributionProcess.copy("aranya", work, "kubelet")
+                .configure("dev.aranya.kube", Map.of("kubeconfig", controlPlane.kubeconfig(), "namespace", namespace.name()))
+                .configure("dev.aranya.observability", Map.of("bindAddress", "127.0.0.1", "port", 0))
+                .configure("dev.aranya.transport.tcp", Map.of("bindAddress", "127.0.0.1", "port", transportPort,
+                        "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
+                        "auth", "client-certificate", "clientCa", pki.ca()))
+                .configure("dev.aranya.controller", Map.of("kubeletPortMin", 20400, "kubeletPortMax", 20449))
+                .start();
+        agent = DistributionProcess.copy("arhat", work, DEVICE)
+                .configure("dev.aranya.arhat", Map.ofEntries(Map.entry("deviceNamespace", namespace.name()),
+                        Map.entry("deviceName", DEVICE), Map.entry("method", "tcp"),
+                        Map.entry("link.host", "127.0.0.1"), Map.entry("link.port", transportPort),
+                        Map.entry("link.certificate", device[0]), Map.entry("link.key", device[1]),
+                        Map.entry("link.caCertificate", pki.ca()), Map.entry("logSource", "file:log/arhat.log")))
+                .start();
+        controlPlane.kubectl("""
+                apiVersion: aranya.arhat.dev/v1alpha1
+                kind: EdgeDevice
+                metadata: {name: %s}
+                spec:
+                  connectivity: {method: tcp}
+                """.formatted(DEVICE), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
+        KubernetesClient kube = namespace.client();
+        await("Node " + DEVICE + " Ready", () -> Optional.ofNullable(kube.nodes().withName(DEVICE).get())
+                .flatMap(n -> n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst())
+                .map(NodeCondition::getStatus).filter("True"::equals), 120);
+        await("virtual pod Running", () -> Optional.ofNullable(kube.pods().withName(DEVICE).get())
+                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())), 60);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (agent != null) {
+            agent.stop();
+        }
+        if (aranya != null) {
+            aranya.stop();
+        }
+        if (echo != null) {
+            echo.close();
+        }
+        namespace.client().nodes().withName(DEVICE).delete();
+    }
+
+    @Test
+    void hundredMebibytesThroughExecStdinAndPortForwardArriveIntact(@TempDir Path dir) throws Exception {
+        byte[] bytes = new byte[BULK_BYTES];
+        new Random(7).nextBytes(bytes);
+        Path data = dir.resolve("data.bin");
+        Files.write(data, bytes);
+        String sha256 = sha256(bytes);
+        for (Path kubectl : KUBECTLS) {
+            long start = System.nanoTime();
+            Process exec = new ProcessBuilder(kubectl.toString(), "--kubeconfig", controlPlane.kubeconfig().toString(),
+                    "-n", namespace.name(), "exec", "-i", DEVICE, "--", "sha256sum").redirectInput(data.toFile())
+                    .redirectErrorStream(true).start();
+            String output = new String(exec.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(exec.waitFor(300, TimeUnit.SECONDS)).isTrue();
+            assertThat(output).as("%s", kubectl).startsWith(sha256);
+            System.out.printf("kubelet e2e: exec stdin via %s: 100 MiB at %.1f MiB/s%n", kubectl.getFileName(),
+                    mebibytesPerSecond(BULK_BYTES, start));
+
+            try (KubectlPortForward forward = portForward(kubectl)) {
+                start = System.nanoTime();
+                assertThat(sha256(echoThrough(forward.localPort(), bytes))).as("%s", kubectl).isEqualTo(sha256);
+                System.out.printf("kubelet e2e: port-forward echo via %s: 100 MiB each way at %.1f MiB/s%n",
+                        kubectl.getFileName(), mebibytesPerSecond(BULK_BYTES, start));
+            }
+        }
+    }
+
+    @Test
+    void twentyConcurrentPortForwardConnections() throws Exception {
+        for (Path kubectl : KUBECTLS) {
+            try (KubectlPortForward forward = portForward(kubectl)) {
+                List<CompletableFuture<byte[]>> connections = new ArrayList<>();
+                List<byte[]> sent = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    byte[] payload = new byte[256 * 1024];
+                    new Random(i).nextBytes(payload);
+                    sent.add(payload);
+                    connections.add(CompletableFuture.supplyAsync(() -> echoThrough(forward.localPort(), payload)));
+                }
+                for (int i = 0; i < 20; i++) {
+                    assertThat(connections.get(i).get(120, TimeUnit.SECONDS)).as("%s connection %d", kubectl, i)
+                            .isEqualTo(sent.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void benchmarkAgainstADirectLoopbackConnection() throws Exception {
+        byte[] bytes = new byte[32 << 20];
+        new Random(3).nextBytes(bytes);
+        long start = System.nanoTime();
+        assertThat(echoThrough(echo.port(), bytes)).isEqualTo(bytes);
+        double direct = mebibytesPerSecond(bytes.length, start);
+        double directLatency = medianRoundTripMicros(echo.port());
+        for (Path kubectl : KUBECTLS) {
+            try (KubectlPortForward forward = portForward(kubectl)) {
+                start = System.nanoTime();
+                assertThat(echoThrough(forward.localPort(), bytes)).isEqualTo(bytes);
+                double forwarded = mebibytesPerSecond(bytes.length, start);
+                double forwardedLatency = medianRoundTripMicros(forward.localPort());
+                System.out.printf("kubelet e2e benchmark via %s: port-forward %.1f MiB/s vs direct %.1f MiB/s "
+                        + "(ratio %.3f); 64-byte round trip median %.0f µs vs direct %.0f µs (ratio %.0f)%n",
+                        kubectl.getFileName(), forwarded, direct, forwarded / direct, forwardedLatency, directLatency,
+                        forwardedLatency / directLatency);
+            }
+            double execLatency = execRoundTripMicros(kubectl);
+            System.out.printf("kubelet e2e benchmark via %s: exec (cat) line round trip median %.0f µs vs direct "
+                    + "%.0f µs (ratio %.0f)%n", kubectl.getFileName(), execLatency, directLatency,
+                    execLatency / directLatency);
+        }
+    }
+
+    private KubectlPortForward portForward(Path kubectl) throws IOException {
+        return KubectlPortForward.start(kubectl, controlPlane.kubeconfig(), namespace.name(), DEVICE, echo.port());
+    }
+
+    /** Sends the bytes and reads them back at the same time; the echo server returns what it got. */
+    private static byte[] echoThrough(int port, byte[] bytes) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(120_000);
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    out.write(bytes);
+                    socket.shutdownOutput();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            byte[] echoed = socket.getInputStream().readAllBytes();
+            sent.join();
+            return echoed;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double medianRoundTripMicros(int port) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            byte[] message = new byte[64];
+            long[] micros = new long[200];
+            for (int i = 0; i < micros.length; i++) {
+                long start = System.nanoTime();
+                out.write(message);
+                out.flush();
+                in.readNBytes(message.length);
+                micros[i] = (System.nanoTime() - start) / 1000;
+            }
+            Arrays.sort(micros);
+            return micros[micros.length / 2];
+        }
+    }
+
+    /** Median time for a line to come back through {@code kubectl exec -i -- cat}. */
+    private double execRoundTripMicros(Path kubectl) throws IOException, InterruptedException {
+        Process cat = new ProcessBuilder(kubectl.toString(), "--kubeconfig", controlPlane.kubeconfig().toString(),
+                "-n", namespace.name(), "exec", "-i", DEVICE, "--", "cat").start();
+        try {
+            OutputStream out = cat.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(cat.getInputStream(), StandardCharsets.UTF_8));
+            long[] micros = new long[50];
+            for (int i = 0; i < micros.length; i++) {
+                long start = System.nanoTime();
+                out.write(("line " + i + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                assertThat(in.readLine()).isEqualTo("line " + i);
+                micros[i] = (System.nanoTime() - start) / 1000;
+            }
+            out.close();
+            assertThat(cat.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            Arrays.sort(micros);
+            return micros[micros.length / 2];
+        } finally {
+            cat.destroy();
+        }
+    }
+
+    private static double mebibytesPerSecond(long bytes, long startNanos) {
+        return (bytes / 1048576.0) / ((System.nanoTime() - startNanos) / 1e9);
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private <T> T await(String what, java.util.function.Supplier<Optional<T>> probe, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<T> value = probe.get();
+            if (value.isPresent()) {
+                return value.get();
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("no " + what + " within " + seconds + " s\n--- aranya ---\n"
+                + DistributionProcess.tail(aranya.output(), 60) + "\n--- agent ---\n"
+                + DistributionProcess.tail(agent.output(), 30));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
