@@ -21,6 +21,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +35,15 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
     private static final Logger LOG = LoggerFactory.getLogger(FrameChannel.class);
 
     private static final int REFUSED_HELLO_WAIT_SECONDS = 10;
+    /** Bytes sent but not yet taken by the socket, above which the connection is closed. */
+    private static final long MAX_UNSENT_BYTES = 64L << 20;
 
     private final Channel channel;
     private final FrameDecoder decoder;
     private final String peer;
     private final Queue<ByteBuf> outbound = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final AtomicLong unsentBytes = new AtomicLong(); // queued or written, and not yet taken by the socket
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean closedReported = new AtomicBoolean();
     private volatile String closeReason;
@@ -113,6 +117,13 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
             LOG.error("Dropping a {} frame to {}: {}", frame.getBodyCase(), peer, e.getMessage());
             return false;
         }
+        long waiting = unsentBytes.addAndGet(bytes.length);
+        if (waiting > MAX_UNSENT_BYTES) {
+            // flow control bounds what a well-behaved peer makes this side send; a peer that stops reading while
+            // granting huge windows or provoking other frames (Pongs) must not make this side buffer without limit
+            fail("the peer does not read: " + waiting + " bytes wait to be sent");
+            return false;
+        }
         outbound.add(Unpooled.wrappedBuffer(bytes));
         if (flushScheduled.compareAndSet(false, true)) {
             channel.eventLoop().execute(this::flush);
@@ -125,7 +136,8 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
         ByteBuf next;
         boolean wrote = false;
         while ((next = outbound.poll()) != null) {
-            channel.write(next, channel.voidPromise());
+            int size = next.readableBytes();
+            channel.write(next).addListener(written -> unsentBytes.addAndGet(-size));
             wrote = true;
         }
         if (wrote) {
@@ -142,6 +154,15 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
                 flush();
                 channel.close();
             });
+            // at once: the event loop may be busy for a while (encrypting what a peer does not read)
+            reportClosed(reason);
+        }
+    }
+
+    private void reportClosed(String reason) {
+        FrameHandler frames = handler;
+        if (frames != null && closedReported.compareAndSet(false, true)) {
+            frames.onClosed(reason);
         }
     }
 
@@ -201,10 +222,7 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
         while ((pending = outbound.poll()) != null) {
             pending.release();
         }
-        FrameHandler frames = handler;
-        if (frames != null && closedReported.compareAndSet(false, true)) {
-            frames.onClosed(reason);
-        }
+        reportClosed(reason);
     }
 
     @Override

@@ -16,11 +16,16 @@ import dev.aranya.api.transport.DeviceConnection;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.api.transport.FrameHandler;
 import dev.aranya.protocol.Capabilities;
+import dev.aranya.protocol.FrameCodec;
+import dev.aranya.protocol.ProtocolLimits;
+import dev.aranya.protocol.ProtocolVersion;
 import dev.aranya.protocol.v1.Cancel;
 import dev.aranya.protocol.v1.Channel;
 import dev.aranya.protocol.v1.ErrorCode;
 import dev.aranya.protocol.v1.Exec;
 import dev.aranya.protocol.v1.Frame;
+import dev.aranya.protocol.v1.Hello;
+import dev.aranya.protocol.v1.Ping;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
 import dev.aranya.protocol.v1.PortForward;
@@ -85,7 +90,7 @@ class TcpTransportTest {
         TestPki.Issued server = pki.server(serverCa, "localhost");
         transport = new TcpDeviceTransport(new TcpServerSettings("127.0.0.1", 0, server.certificateFile(),
                 server.keyFile(), deviceCa.certificateFile(), 64 << 10, 1));
-        sessions = new SessionRegistry(new SessionSettings(Duration.ofMillis(200), 3, Duration.ofSeconds(30), STREAM_WINDOW,
+        sessions = new SessionRegistry(new SessionSettings(Duration.ofSeconds(1), 5, Duration.ofSeconds(30), STREAM_WINDOW,
                 1 << 20, 8, Duration.ofSeconds(5), Duration.ofSeconds(1), "test"), cloudScheduler);
         sessions.watch(new SessionListener() {
             @Override
@@ -295,6 +300,57 @@ class TcpTransportTest {
 
         DeviceSession session = sessions.find(DEVICE).orElseThrow();
         assertThat(roundTrip(session, "still here".getBytes())).isEqualTo("still here".getBytes());
+    }
+
+    @Test
+    void anAgentThatStopsReadingIsDisconnectedBeforeAranyaBuffersWithoutLimit() throws Exception {
+        TestPki.Issued rawCertificate = pki.device(deviceCa, RAW_DEVICE.namespace(), RAW_DEVICE.name());
+        try (SSLSocket socket = rawSocket(rawCertificate)) {
+            // an agent that grants a huge window, then never reads a byte
+            long connection = 0x77;
+            socket.getOutputStream().write(FrameCodec.encode(Frame.newBuilder().setConnectionId(connection).setSequence(1)
+                    .setHello(Hello.newBuilder().setDeviceNamespace(RAW_DEVICE.namespace()).setDeviceName(RAW_DEVICE.name())
+                            .setProtocolVersion(ProtocolVersion.CURRENT).addCapabilities(Capabilities.PORT_FORWARD)
+                            .setInitialStreamWindow(ProtocolLimits.MAX_WINDOW)).build(), ProtocolLimits.DEFAULT_MAX_FRAME_SIZE));
+            socket.getOutputStream().write(FrameCodec.encode(Frame.newBuilder().setConnectionId(connection).setSequence(2)
+                    .setNodeInfo(NodeInfo.newBuilder().setHostname("deaf")).build(), ProtocolLimits.DEFAULT_MAX_FRAME_SIZE));
+            socket.getOutputStream().flush();
+            assertThat(nextEvent()).isEqualTo("online " + RAW_DEVICE);
+            Thread pinger = new Thread(() -> { // it keeps talking, so it is alive
+                try {
+                    for (long sequence = 3; !Thread.currentThread().isInterrupted(); sequence++) {
+                        socket.getOutputStream().write(FrameCodec.encode(Frame.newBuilder().setConnectionId(connection)
+                                .setSequence(sequence).setPing(Ping.getDefaultInstance()).build(), ProtocolLimits.DEFAULT_MAX_FRAME_SIZE));
+                        Thread.sleep(50);
+                    }
+                } catch (IOException | InterruptedException | dev.aranya.protocol.ProtocolException closed) {
+                    // the test is over, or Aranya closed the connection
+                }
+            });
+            pinger.start();
+
+            DeviceStream stream = sessions.find(RAW_DEVICE).orElseThrow().open(Frame.newBuilder().setPortForward(
+                    PortForward.newBuilder().setPort(80).setProtocol(PortForward.Protocol.PROTOCOL_TCP)).build(),
+                    new StreamListener() {
+                        @Override
+                        public void onData(Channel channel, ByteBuffer data) {
+                        }
+
+                        @Override
+                        public void onEnd(StreamEnd end) {
+                        }
+                    });
+            ByteBuffer megabyte = ByteBuffer.allocate(1 << 20);
+            for (int i = 0; i < 256 && stream.writable(); i++) {
+                megabyte.clear();
+                stream.write(Channel.CHANNEL_PORT_DATA, megabyte);
+            }
+
+            assertThat(nextEvent()).startsWith("offline " + RAW_DEVICE).contains("the peer does not read");
+            assertThat(stream.ended().toCompletableFuture().get(5, TimeUnit.SECONDS).getError().getCode())
+                    .isEqualTo(ErrorCode.ERROR_CODE_UNAVAILABLE);
+            pinger.interrupt();
+        }
     }
 
     private SSLSocket rawSocket(TestPki.Issued certificate) throws Exception {
