@@ -66,9 +66,8 @@ public final class ControllerComponent implements LeaderElection.Listener {
         String identity = config.identity().isBlank() ? hostname() + "-" + UUID.randomUUID().toString().substring(0, 8) : config.identity();
         LeaderElection.Timing timing = new LeaderElection.Timing(Duration.ofSeconds(config.electionLeaseDurationSeconds()),
                 Duration.ofSeconds(config.electionRenewDeadlineSeconds()), Duration.ofSeconds(config.electionRetryPeriodSeconds()));
-        ClassLoader clientLoader = client.getClass().getClassLoader();
-        ScheduledExecutorService electionThread = Executors.newSingleThreadScheduledExecutor(runnable -> thread(runnable, "aranya-election-" + namespace, clientLoader));
-        ScheduledThreadPoolExecutor leadership = new ScheduledThreadPoolExecutor(1, runnable -> thread(runnable, "aranya-leadership-" + namespace, clientLoader));
+        ScheduledExecutorService electionThread = Executors.newSingleThreadScheduledExecutor(ClientThreads.factory(client, "aranya-election-" + namespace));
+        ScheduledThreadPoolExecutor leadership = new ScheduledThreadPoolExecutor(1, ClientThreads.factory(client, "aranya-leadership-" + namespace));
         // a start retry still waiting when the component goes must not hold up its deactivation
         leadership.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.leadershipThread = leadership;
@@ -88,13 +87,6 @@ public final class ControllerComponent implements LeaderElection.Listener {
                 config.kubeletPortMin(), config.kubeletPortMax(), config.workers(), Duration.ofSeconds(config.resyncSeconds()),
                 Duration.ofSeconds(config.nodeLeaseRenewSeconds()), config.reconcilesPerSecond(), config.reconcileBurst(),
                 Duration.ofMillis(config.retryBaseMillis()), Duration.ofSeconds(config.retryMaxSeconds()));
-    }
-
-    private static Thread thread(Runnable runnable, String name, ClassLoader contextLoader) {
-        Thread thread = new Thread(runnable, name);
-        thread.setContextClassLoader(contextLoader);
-        thread.setDaemon(true);
-        return thread;
     }
 
     private static String hostname() {

@@ -24,9 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,27 +71,12 @@ final class DeviceController implements AutoCloseable {
         this.sessions = sessions;
         this.host = host;
         this.clock = clock;
-        this.timer = Executors.newSingleThreadScheduledExecutor(threads("aranya-controller-timer-" + namespace));
-        this.workers = Executors.newFixedThreadPool(settings.workers(), threads("aranya-reconcile-" + namespace));
+        this.timer = Executors.newSingleThreadScheduledExecutor(ClientThreads.factory(client, "aranya-controller-timer-" + namespace));
+        this.workers = Executors.newFixedThreadPool(settings.workers(), ClientThreads.factory(client, "aranya-reconcile-" + namespace));
         this.queue = new WorkQueue(timer, settings.retryBase(), settings.retryMax(), settings.reconcilesPerSecond(),
                 settings.reconcileBurst());
         this.states = new DeviceStates(clock);
         this.ports = new KubeletPorts(settings.portMin(), settings.portMax());
-    }
-
-    /**
-     * Threads that talk to the apiserver through fabric8, which resolves classes through the thread context class
-     * loader: theirs is the client bundle's.
-     */
-    private ThreadFactory threads(String prefix) {
-        ClassLoader clientLoader = client.getClass().getClassLoader();
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-            thread.setContextClassLoader(clientLoader);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /** Starts the informers, waits until their caches are filled, then starts reconciling. */

@@ -88,9 +88,7 @@ final class LeaderElection {
         if (leading) {
             leading = false;
             listener.stoppedLeading();
-            Thread releasing = new Thread(this::release, "aranya-election-release-" + namespace);
-            releasing.setContextClassLoader(Thread.currentThread().getContextClassLoader());
-            releasing.setDaemon(true);
+            Thread releasing = ClientThreads.factory(client, "aranya-election-release-" + namespace).newThread(this::release);
             releasing.start();
             releasing.join(timing.retryPeriod().multipliedBy(2).toMillis());
         }
