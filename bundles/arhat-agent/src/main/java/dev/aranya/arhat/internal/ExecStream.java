@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,15 +19,16 @@ import java.util.concurrent.TimeUnit;
  * order and their credit returned once written. The exit status ends the stream (128 + signal if one killed it).
  */
 final class ExecStream extends HostStream {
-    /** After the process exits, how long output still held in pipes (or by background children) may drain. */
+    /** After the process exits, how long a pipe held open by a background child may stay quiet before the end. */
     private static final long DRAIN_MILLIS = 2000;
     /** What a terminal's line discipline reads as end of input (Ctrl-D). */
     private static final int END_OF_TRANSMISSION = 4;
 
     private final Exec exec;
     private final CountDownLatch pumpsDone;
-    private volatile Process process;
-    private volatile Signal cancelledWith;
+    private final Object lock = new Object();
+    private Process process;
+    private Signal cancelledWith;
     private OutputStream stdin;
 
     ExecStream(Exec exec, AgentStream stream, HostRuntime runtime) {
@@ -44,7 +46,11 @@ final class ExecStream extends HostStream {
 
     @Override
     void start() {
-        if (cancelledWith != null) {
+        boolean cancelled;
+        synchronized (lock) {
+            cancelled = cancelledWith != null;
+        }
+        if (cancelled) {
             finish(StreamEnds.error(ErrorCode.ERROR_CODE_CANCELLED, "cancelled before it started"));
             return;
         }
@@ -56,7 +62,6 @@ final class ExecStream extends HostStream {
             finish(StreamEnds.of(refused));
             return;
         }
-        process = started;
         stdin = started.getOutputStream();
         LOG.info("Stream {}: {} started, pid {}", stream.id(), describe(), started.pid());
         accepted();
@@ -64,9 +69,14 @@ final class ExecStream extends HostStream {
         if (!exec.getTty()) {
             runtime.pool().execute(() -> pumpOutput(started.getErrorStream(), Channel.CHANNEL_STDERR, exec.getStderr()));
         }
-        runtime.pool().execute(this::awaitExit);
-        if (cancelledWith != null) {
-            terminate(cancelledWith);
+        runtime.pool().execute(() -> awaitExit(started));
+        Signal cancelledMeanwhile;
+        synchronized (lock) {
+            process = started;
+            cancelledMeanwhile = cancelledWith;
+        }
+        if (cancelledMeanwhile != null) {
+            terminate(started, cancelledMeanwhile);
         }
     }
 
@@ -86,10 +96,18 @@ final class ExecStream extends HostStream {
         }
     }
 
-    private void awaitExit() {
+    private void awaitExit(Process started) {
         try {
-            int exitCode = process.waitFor();
-            pumpsDone.await(DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+            int exitCode = started.waitFor();
+            long exited = System.nanoTime();
+            // all output goes out, however slow the client; but pumps stuck reading a pipe that a background child
+            // keeps open (no output for the drain time, none waiting for window) do not hold the end back
+            while (!pumpsDone.await(100, TimeUnit.MILLISECONDS) && !sender.closed()) {
+                long quiet = System.nanoTime() - Math.max(exited, lastOutputNanos());
+                if (!sender.sending() && quiet > TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS)) {
+                    break;
+                }
+            }
             finish(StreamEnds.exit(exitCode));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -146,36 +164,60 @@ final class ExecStream extends HostStream {
     @Override
     public void onResize(int cols, int rows) {
         inbound.execute(() -> {
-            if (process != null && exec.getTty()) {
-                ProcessLauncher.resize(process, cols, rows);
+            Process started = started();
+            if (started != null && exec.getTty()) {
+                ProcessLauncher.resize(started, cols, rows);
             }
         });
+    }
+
+    private Process started() {
+        synchronized (lock) {
+            return process;
+        }
     }
 
     @Override
     public void onCancel(Cancel cancel) {
         LOG.info("Stream {}: {} cancelled by Aranya ({})", stream.id(), describe(), cancel.getReason());
-        cancelledWith = cancel.getSignal();
-        if (process != null) {
-            terminate(cancel.getSignal());
-        }
+        stop(cancel.getSignal());
     }
 
     @Override
     void stopOnConnectionLost() {
-        cancelledWith = Signal.SIGNAL_TERM;
-        if (process != null) {
-            terminate(Signal.SIGNAL_TERM);
+        stop(Signal.SIGNAL_TERM);
+    }
+
+    /** Stops the process now, or as soon as it started if it is starting (exactly once either way). */
+    private void stop(Signal signal) {
+        Process started;
+        synchronized (lock) {
+            if (cancelledWith != null) {
+                return;
+            }
+            cancelledWith = signal;
+            started = process;
+        }
+        if (started != null) {
+            terminate(started, signal);
         }
     }
 
     /** Signals the process (TERM unless told otherwise), then KILLs what is left after the grace period. */
-    private void terminate(Signal signal) {
-        ProcessHandle handle = ProcessHandle.of(process.pid()).orElse(null);
+    private void terminate(Process started, Signal signal) {
+        ProcessHandle handle = ProcessHandle.of(started.pid()).orElse(null);
         if (handle == null) {
             return; // gone already
         }
         Signals.sendToTree(handle, Signals.number(signal));
+        try {
+            scheduleKill(handle);
+        } catch (RejectedExecutionException stopping) {
+            // the agent is stopping: its shutdown kills every process it started
+        }
+    }
+
+    private void scheduleKill(ProcessHandle handle) {
         runtime.timers().schedule(() -> {
             if (handle.isAlive()) {
                 LOG.info("Stream {}: {} still runs {} after its signal: killing it", stream.id(), describe(),

@@ -23,6 +23,7 @@ abstract class HostStream implements AgentStreamListener {
     protected final SerialExecutor inbound;
     protected final HostRuntime runtime;
     private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile long lastOutputNanos = System.nanoTime();
 
     HostStream(AgentStream stream, HostRuntime runtime) {
         this.stream = stream;
@@ -83,6 +84,7 @@ abstract class HostStream implements AgentStreamListener {
         byte[] buffer = new byte[PUMP_BUFFER_SIZE];
         int read;
         while ((read = in.read(buffer)) >= 0) {
+            lastOutputNanos = System.nanoTime();
             if (read > 0 && !sender.send(channel, ByteBuffer.wrap(buffer, 0, read))) {
                 return false;
             }
@@ -91,6 +93,11 @@ abstract class HostStream implements AgentStreamListener {
             stream.halfClose(channel);
         }
         return true;
+    }
+
+    /** When a pump last read output from its source. */
+    protected final long lastOutputNanos() {
+        return lastOutputNanos;
     }
 
     static byte[] copyOf(ByteBuffer data) {

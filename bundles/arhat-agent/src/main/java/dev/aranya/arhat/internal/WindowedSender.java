@@ -3,6 +3,7 @@ package dev.aranya.arhat.internal;
 import dev.aranya.api.agent.AgentStream;
 import dev.aranya.protocol.v1.Channel;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Sends one stream's output as far as Aranya's window allows. The pump thread that calls {@link #send} waits while
@@ -17,6 +18,7 @@ final class WindowedSender {
 
     private final AgentStream stream;
     private final Object lock = new Object();
+    private final AtomicInteger sending = new AtomicInteger();
     private long wakeups;
     private boolean closed;
 
@@ -30,6 +32,15 @@ final class WindowedSender {
      * @return false when the stream was closed before everything was sent
      */
     boolean send(Channel channel, ByteBuffer data) throws InterruptedException {
+        sending.incrementAndGet();
+        try {
+            return sendAll(channel, data);
+        } finally {
+            sending.decrementAndGet();
+        }
+    }
+
+    private boolean sendAll(Channel channel, ByteBuffer data) throws InterruptedException {
         while (data.hasRemaining()) {
             long seen;
             synchronized (lock) {
@@ -64,6 +75,11 @@ final class WindowedSender {
             closed = true;
             lock.notifyAll();
         }
+    }
+
+    /** Whether a pump is handing on output now (possibly waiting for window): it is not stuck reading its source. */
+    boolean sending() {
+        return sending.get() > 0;
     }
 
     boolean closed() {

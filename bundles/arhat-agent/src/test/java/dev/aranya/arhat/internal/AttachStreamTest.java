@@ -44,6 +44,7 @@ class AttachStreamTest {
         RecordingStream first = attach("ops");
         await(first::accepted, "the attach");
         first.type("MARK=kept\n");
+        await(() -> first.consumedBytes() == "MARK=kept\n".length(), "the line to reach the console");
         first.listener().onCancel(Cancel.getDefaultInstance());
         assertThat(first.awaitEnd().getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_CANCELLED);
 

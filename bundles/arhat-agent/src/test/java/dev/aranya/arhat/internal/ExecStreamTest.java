@@ -125,6 +125,29 @@ class ExecStreamTest {
     }
 
         @Test
+    void outputLeftInThePipeWhenTheProcessExitsWaitsForASlowClient() throws Exception {
+        RecordingStream stream = exec(command(false, "head", "-c", "50000", "/dev/zero"), new RecordingStream(1024));
+        await(() -> stream.bytes(Channel.CHANNEL_STDOUT) == 1024, "the first window");
+
+        Thread.sleep(3000); // head has exited; the rest of its output waits in the pipe and the pump
+        assertThat(stream.hasEnded()).isFalse();
+
+        stream.grant(1 << 20);
+        assertThat(stream.awaitEnd().getExitCode()).isZero();
+        assertThat(stream.bytes(Channel.CHANNEL_STDOUT)).isEqualTo(50000);
+    }
+
+    @Test
+    void aBackgroundChildHoldingThePipeDoesNotHoldTheEndBack() throws Exception {
+        RecordingStream stream = exec(command(false, "sh", "-c", "sleep 30 & echo started"), new RecordingStream());
+
+        StreamEnd end = stream.awaitEnd();
+
+        assertThat(end.getExitCode()).isZero();
+        assertThat(stream.text(Channel.CHANNEL_STDOUT)).isEqualTo("started\n");
+    }
+
+        @Test
     void outputStopsAtTheWindowUntilCreditArrives() throws Exception {
         int total = 1 << 20;
         RecordingStream stream = exec(command(false, "head", "-c", String.valueOf(total), "/dev/zero"), new RecordingStream(64 << 10));
