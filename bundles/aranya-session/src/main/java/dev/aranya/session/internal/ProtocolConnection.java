@@ -176,6 +176,9 @@ public abstract class ProtocolConnection<S extends StreamCore> implements FrameH
     protected final void startLiveness(Duration interval, int missLimit) {
         heartbeatInterval = interval;
         heartbeatMissLimit = missLimit;
+        if (!handshakeDone()) {
+            lastReceivedNanos = System.nanoTime(); // the wait for the hello starts now, not when this object was made
+        }
         if (liveness != null) {
             liveness.cancel(false);
         }

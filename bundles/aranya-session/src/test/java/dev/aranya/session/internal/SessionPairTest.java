@@ -113,6 +113,56 @@ class SessionPairTest {
     }
 
     @Test
+    void anAranyaThatNeverAnswersTheHelloFailsTheConnectAfterTheHelloTimeout() {
+        List<String> closed = new CopyOnWriteArrayList<>();
+        dev.aranya.api.transport.CloudLink silent = new dev.aranya.api.transport.CloudLink() {
+            @Override
+            public String method() {
+                return "silent";
+            }
+
+            @Override
+            public dev.aranya.api.transport.DeviceConnection connect(Map<String, String> settings,
+                                                                     dev.aranya.api.transport.FrameHandler handler) {
+                return new dev.aranya.api.transport.DeviceConnection() {
+                    @Override
+                    public DeviceId device() {
+                        return DEVICE;
+                    }
+
+                    @Override
+                    public String method() {
+                        return "silent";
+                    }
+
+                    @Override
+                    public String peer() {
+                        return "nobody";
+                    }
+
+                    @Override
+                    public boolean send(Frame frame) {
+                        return true;
+                    }
+
+                    @Override
+                    public void close(String reason) {
+                        closed.add(reason);
+                    }
+                };
+            }
+        };
+        AgentEndpoint endpoint = new AgentEndpoint(new AgentSettings(DEVICE, "0.0.1-test", ALL, 1 << 20, WINDOW, 8,
+                Duration.ofMillis(300)), host, NodeInfo::getDefaultInstance, NodeStatus::getDefaultInstance, agentScheduler);
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> endpoint.connect(silent, Map.of())).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("before the hello completed").hasMessageContaining("300 ms");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3000);
+        assertThat(closed).hasSize(1);
+    }
+
+    @Test
     void aSilentAgentIsDeclaredDeadAfterTheMissedHeartbeats() throws Exception {
         registry.watch(events);
         MemoryLink link = new MemoryLink(registry.connectionListener(), DEVICE);
