@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aranya.api.certs.NodeCertificates.ServingCertificate;
+import dev.aranya.api.metrics.MetricsWriter;
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.itests.support.ControlPlane;
@@ -25,6 +26,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -156,6 +158,22 @@ class NodeCertificatesE2E {
         assertThat(reused.key()).isEqualTo(issued.key());
         assertThat(restarted.current(device.name())).hasValueSatisfying(current -> assertThat(current.chain().get(0)).isEqualTo(leaf));
         assertThat(csrsOf(namespace, device)).hasSize(1);
+
+        // the expiry is a metric, for alerts on renewals that did not happen
+        Map<String, Double> expiries = new HashMap<>();
+        restarted.collect(new MetricsWriter() {
+            @Override
+            public void gauge(String name, String help, Map<String, String> labels, double value) {
+                expiries.put(name + labels, value);
+            }
+
+            @Override
+            public void counter(String name, String help, Map<String, String> labels, double value) {
+                throw new AssertionError("no counters expected: " + name);
+            }
+        });
+        assertThat(expiries).containsEntry("aranya_node_certificate_expiry_timestamp_seconds{node=" + device.name() + "}",
+                (double) leaf.getNotAfter().toInstant().getEpochSecond());
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.aranya.certs.internal;
 
 import dev.aranya.api.certs.NodeCertificates;
 import dev.aranya.api.host.HostAddresses;
+import dev.aranya.api.metrics.MetricsSource;
+import dev.aranya.api.metrics.MetricsWriter;
 import dev.aranya.api.host.HostAddresses.HostIdentity;
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.model.NodeSpec.NodeCertSpec;
@@ -48,9 +50,9 @@ import org.slf4j.LoggerFactory;
  * Aranya's own CA does). Renewal is scheduled at a share of the lifetime, a change of the host's addresses reissues,
  * and every new certificate is handed to the {@link #onIssued} listeners.
  */
-@Component(service = NodeCertificates.class, configurationPid = CertsConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = {NodeCertificates.class, MetricsSource.class}, configurationPid = CertsConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = CertsConfig.class)
-public final class NodeCertificateService implements NodeCertificates {
+public final class NodeCertificateService implements NodeCertificates, MetricsSource {
     static final String SECRET_SUFFIX = "-kubelet-tls";
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeCertificateService.class);
@@ -171,6 +173,14 @@ public final class NodeCertificateService implements NodeCertificates {
     public AutoCloseable onIssued(Consumer<ServingCertificate> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
+    }
+
+    /** When each Node's serving certificate expires: alert well before renewal should have replaced it. */
+    @Override
+    public void collect(MetricsWriter writer) {
+        byNode.forEach((node, certificate) -> writer.gauge("aranya_node_certificate_expiry_timestamp_seconds",
+                "When the Node's current kubelet serving certificate expires (Unix time)", Map.of("node", node),
+                certificate.chain().get(0).getNotAfter().toInstant().getEpochSecond()));
     }
 
     static String secretName(DeviceId device) {
