@@ -2,10 +2,10 @@ package dev.aranya.itests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
-import dev.aranya.itests.support.DevicePki;
 import dev.aranya.itests.support.DistributionProcess;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -13,10 +13,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +43,7 @@ class EdgeDeviceLifecycleE2E {
     private ControlPlane controlPlane;
     private TestNamespace namespace;
     private KubernetesClient kube;
+    private AranyaOverTcp chain;
     private DistributionProcess aranya;
     private DistributionProcess agent;
 
@@ -53,26 +52,11 @@ class EdgeDeviceLifecycleE2E {
         this.controlPlane = controlPlane;
         this.namespace = namespace;
         this.kube = namespace.client();
-        int transportPort = freePort();
-        DevicePki pki = DevicePki.create(work.resolve("pki"), "127.0.0.1", "localhost");
-        Path[] device = pki.device(namespace.name(), DEVICE);
-
-        aranya = DistributionProcess.copy("aranya", work, "leader")
-                .configure("dev.aranya.kube", Map.of("kubeconfig", controlPlane.kubeconfig(), "namespace", namespace.name()))
-                .configure("dev.aranya.observability", Map.of("bindAddress", "127.0.0.1", "port", 0))
-                .configure("dev.aranya.transport.tcp", Map.of("bindAddress", "127.0.0.1", "port", transportPort,
-                        "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
-                        "auth", "client-certificate", "clientCa", pki.ca()))
-                .configure("dev.aranya.controller", Map.of("kubeletPortMin", 20350, "kubeletPortMax", 20399,
-                        "offlineGraceSeconds", 5))
-                .start();
-        agent = DistributionProcess.copy("arhat", work, DEVICE)
-                .configure("dev.aranya.arhat", Map.ofEntries(Map.entry("deviceNamespace", namespace.name()),
-                        Map.entry("deviceName", DEVICE), Map.entry("method", "tcp"),
-                        Map.entry("link.host", "127.0.0.1"), Map.entry("link.port", transportPort),
-                        Map.entry("link.certificate", device[0]), Map.entry("link.key", device[1]),
-                        Map.entry("link.caCertificate", pki.ca()), Map.entry("logSource", "file:log/arhat.log"),
-                        Map.entry("reconnectInitialMillis", 200), Map.entry("reconnectMaxMillis", 2000)));
+        chain = AranyaOverTcp.configure(controlPlane, namespace, work, DEVICE,
+                Map.of("kubeletPortMin", 20350, "kubeletPortMax", 20399, "offlineGraceSeconds", 5),
+                Map.of("reconnectInitialMillis", 200, "reconnectMaxMillis", 2000));
+        aranya = chain.aranya().start();
+        agent = chain.agent();
         controlPlane.kubectl("""
                 apiVersion: aranya.arhat.dev/v1alpha1
                 kind: EdgeDevice
@@ -184,22 +168,7 @@ class EdgeDeviceLifecycleE2E {
     }
 
     private <T> T await(String what, Supplier<Optional<T>> probe, int seconds) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<T> value = probe.get();
-            if (value.isPresent()) {
-                return value.get();
-            }
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-        throw new AssertionError("no " + what + " within " + seconds + " s\n--- aranya ---\n"
-                + DistributionProcess.tail(aranya.output(), 60) + "\n--- agent ---\n"
-                + DistributionProcess.tail(agent.output(), 30));
+        return chain.await(what, probe, seconds);
     }
 
     private static String run(String... command) {
@@ -213,14 +182,6 @@ class EdgeDeviceLifecycleE2E {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -2,11 +2,10 @@ package dev.aranya.itests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
-import dev.aranya.itests.support.DevicePki;
-import dev.aranya.itests.support.DistributionProcess;
 import dev.aranya.itests.support.EchoServer;
 import dev.aranya.itests.support.KubectlPortForward;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -17,13 +16,11 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -57,8 +54,7 @@ class KubeletAgentE2E {
 
     private ControlPlane controlPlane;
     private TestNamespace namespace;
-    private DistributionProcess aranya;
-    private DistributionProcess agent;
+    private AranyaOverTcp chain;
     private EchoServer echo;
 
     @BeforeAll
@@ -66,24 +62,10 @@ class KubeletAgentE2E {
         this.controlPlane = controlPlane;
         this.namespace = namespace;
         echo = EchoServer.start();
-        int transportPort = freePort();
-        DevicePki pki = DevicePki.create(work.resolve("pki"), "127.0.0.1", "localhost");
-        Path[] device = pki.device(namespace.name(), DEVICE);
-        aranya = DistributionProcess.copy("aranya", work, "kubelet")
-                .configure("dev.aranya.kube", Map.of("kubeconfig", controlPlane.kubeconfig(), "namespace", namespace.name()))
-                .configure("dev.aranya.observability", Map.of("bindAddress", "127.0.0.1", "port", 0))
-                .configure("dev.aranya.transport.tcp", Map.of("bindAddress", "127.0.0.1", "port", transportPort,
-                        "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
-                        "auth", "client-certificate", "clientCa", pki.ca()))
-                .configure("dev.aranya.controller", Map.of("kubeletPortMin", 20400, "kubeletPortMax", 20449))
-                .start();
-        agent = DistributionProcess.copy("arhat", work, DEVICE)
-                .configure("dev.aranya.arhat", Map.ofEntries(Map.entry("deviceNamespace", namespace.name()),
-                        Map.entry("deviceName", DEVICE), Map.entry("method", "tcp"),
-                        Map.entry("link.host", "127.0.0.1"), Map.entry("link.port", transportPort),
-                        Map.entry("link.certificate", device[0]), Map.entry("link.key", device[1]),
-                        Map.entry("link.caCertificate", pki.ca()), Map.entry("logSource", "file:log/arhat.log")))
-                .start();
+        chain = AranyaOverTcp.configure(controlPlane, namespace, work, DEVICE,
+                Map.of("kubeletPortMin", 20400, "kubeletPortMax", 20449), Map.of());
+        chain.aranya().start();
+        chain.agent().start();
         controlPlane.kubectl("""
                 apiVersion: aranya.arhat.dev/v1alpha1
                 kind: EdgeDevice
@@ -92,20 +74,17 @@ class KubeletAgentE2E {
                   connectivity: {method: tcp}
                 """.formatted(DEVICE), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
         KubernetesClient kube = namespace.client();
-        await("Node " + DEVICE + " Ready", () -> Optional.ofNullable(kube.nodes().withName(DEVICE).get())
+        chain.await("Node " + DEVICE + " Ready", () -> Optional.ofNullable(kube.nodes().withName(DEVICE).get())
                 .flatMap(n -> n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst())
                 .map(NodeCondition::getStatus).filter("True"::equals), 120);
-        await("virtual pod Running", () -> Optional.ofNullable(kube.pods().withName(DEVICE).get())
+        chain.await("virtual pod Running", () -> Optional.ofNullable(kube.pods().withName(DEVICE).get())
                 .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())), 60);
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (agent != null) {
-            agent.stop();
-        }
-        if (aranya != null) {
-            aranya.stop();
+        if (chain != null) {
+            chain.stop();
         }
         if (echo != null) {
             echo.close();
@@ -261,25 +240,5 @@ class KubeletAgentE2E {
 
     private static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
-    private <T> T await(String what, java.util.function.Supplier<Optional<T>> probe, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<T> value = probe.get();
-            if (value.isPresent()) {
-                return value.get();
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("no " + what + " within " + seconds + " s\n--- aranya ---\n"
-                + DistributionProcess.tail(aranya.output(), 60) + "\n--- agent ---\n"
-                + DistributionProcess.tail(agent.output(), 30));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

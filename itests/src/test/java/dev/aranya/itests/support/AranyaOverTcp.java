@@ -1,0 +1,88 @@
+package dev.aranya.itests.support;
+
+import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The Aranya distribution serving a test namespace and one device's arhat agent, as separate processes configured to
+ * meet over the raw TCP transport with device certificates. Nothing is started: the test starts them when it wants.
+ */
+public final class AranyaOverTcp {
+    private final DistributionProcess aranya;
+    private final DistributionProcess agent;
+
+    private AranyaOverTcp(DistributionProcess aranya, DistributionProcess agent) {
+        this.aranya = aranya;
+        this.agent = agent;
+    }
+
+    /**
+     * @param controller extra {@code dev.aranya.controller} settings (give each test class its own kubelet port range)
+     * @param arhat      extra {@code dev.aranya.arhat} settings
+     */
+    public static AranyaOverTcp configure(ControlPlane controlPlane, TestNamespace namespace, Path work, String device,
+            Map<String, ?> controller, Map<String, ?> arhat) throws IOException, InterruptedException {
+        int transportPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            transportPort = socket.getLocalPort();
+        }
+        DevicePki pki = DevicePki.create(work.resolve("pki"), "127.0.0.1", "localhost");
+        Path[] certificate = pki.device(namespace.name(), device);
+        DistributionProcess aranya = DistributionProcess.copy("aranya", work, device + "-aranya")
+                .configure("dev.aranya.kube", Map.of("kubeconfig", controlPlane.kubeconfig(), "namespace", namespace.name()))
+                .configure("dev.aranya.observability", Map.of("bindAddress", "127.0.0.1", "port", 0))
+                .configure("dev.aranya.transport.tcp", Map.of("bindAddress", "127.0.0.1", "port", transportPort,
+                        "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
+                        "auth", "client-certificate", "clientCa", pki.ca()))
+                .configure("dev.aranya.controller", controller);
+        Map<String, Object> agentSettings = new HashMap<>(Map.of("deviceNamespace", namespace.name(),
+                "deviceName", device, "method", "tcp", "link.host", "127.0.0.1", "link.port", transportPort,
+                "link.certificate", certificate[0], "link.key", certificate[1], "link.caCertificate", pki.ca(),
+                "logSource", "file:log/arhat.log"));
+        agentSettings.putAll(arhat);
+        DistributionProcess agent = DistributionProcess.copy("arhat", work, device)
+                .configure("dev.aranya.arhat", agentSettings);
+        return new AranyaOverTcp(aranya, agent);
+    }
+
+    public DistributionProcess aranya() {
+        return aranya;
+    }
+
+    public DistributionProcess agent() {
+        return agent;
+    }
+
+    /** Polls until the probe has a value; otherwise fails with the tails of both processes' output. */
+    public <T> T await(String what, Supplier<Optional<T>> probe, int seconds) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<T> value = probe.get();
+            if (value.isPresent()) {
+                return value.get();
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+        throw new AssertionError("no " + what + " within " + seconds + " s\n--- aranya ---\n"
+                + DistributionProcess.tail(aranya.output(), 60) + "\n--- agent ---\n"
+                + DistributionProcess.tail(agent.output(), 30));
+    }
+
+    /** Stops the agent, then Aranya. */
+    public void stop() throws InterruptedException {
+        agent.stop();
+        aranya.stop();
+    }
+}
