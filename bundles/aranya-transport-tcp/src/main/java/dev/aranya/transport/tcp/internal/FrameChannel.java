@@ -16,6 +16,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import java.nio.ByteBuffer;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -50,6 +51,14 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
     private volatile DeviceId device;
     private volatile FrameHandler handler;
     private ErrorInfo refusal;
+
+    /**
+     * The ALPN protocol both ends offer (docs/protocol.md, "Raw TCP"); a peer that offers none is accepted, so the
+     * TLS handshake never fails over it.
+     */
+    static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "aranya/1");
 
     /** @param peer the other end, for logs (its address) */
     FrameChannel(Channel channel, int maxFrameSize, String peer) {

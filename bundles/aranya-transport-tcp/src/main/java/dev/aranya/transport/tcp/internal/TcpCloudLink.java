@@ -74,7 +74,7 @@ public final class TcpCloudLink implements CloudLink {
                 .orElseThrow(() -> new IOException("the device certificate " + link.certificate()
                         + " does not name a device (subject O=<namespace>, CN=<name>)"));
         SslContextBuilder builder = SslContextBuilder.forClient().keyManager(link.certificate().toFile(), link.key().toFile())
-                .protocols("TLSv1.3", "TLSv1.2");
+                .protocols("TLSv1.3", "TLSv1.2").applicationProtocolConfig(FrameChannel.ALPN);
         link.caCertificate().ifPresent(ca -> builder.trustManager(ca.toFile()));
         SslContext tls = builder.build();
 
@@ -102,7 +102,9 @@ public final class TcpCloudLink implements CloudLink {
             channel.close();
             throw e;
         }
-        LOG.info("Connected to Aranya at {} as device {}", target, device);
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        LOG.info("Connected to Aranya at {} as device {} ({}, ALPN {})", target, device,
+                ssl.engine().getSession().getProtocol(), ssl.applicationProtocol());
         return channel.pipeline().get(FrameChannel.class);
     }
 

@@ -70,6 +70,7 @@ public final class TcpDeviceTransport implements DeviceTransport {
                 .trustManager(settings.clientCa().toFile())
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols("TLSv1.3", "TLSv1.2")
+                .applicationProtocolConfig(FrameChannel.ALPN)
                 .build();
         this.loops = new MultiThreadIoEventLoopGroup(settings.ioThreads(), new DefaultThreadFactory("aranya-tcp", true),
                 NioIoHandler.newFactory());
