@@ -19,6 +19,11 @@ public final class Capabilities {
     public static final String PORT_FORWARD = "port-forward";
     /** The agent can give Exec and Attach a terminal (tty, Resize). */
     public static final String TTY = "tty";
+    /**
+     * The agent takes the device's peripherals ({@code Peripherals}), runs their operations on Exec streams whose
+     * container names a peripheral, and reports their state ({@code PeripheralsStatus}).
+     */
+    public static final String PERIPHERALS = "peripherals";
 
     private Capabilities() {
     }

@@ -15,19 +15,21 @@ import java.util.Set;
 public final class Frames {
 
     private static final Set<BodyCase> CONTROL = EnumSet.of(BodyCase.HELLO, BodyCase.HELLO_ACK, BodyCase.GOODBYE,
-            BodyCase.ERROR, BodyCase.PING, BodyCase.PONG, BodyCase.NODE_INFO, BodyCase.NODE_STATUS);
+            BodyCase.ERROR, BodyCase.PING, BodyCase.PONG, BodyCase.NODE_INFO, BodyCase.NODE_STATUS, BodyCase.PERIPHERALS,
+            BodyCase.PERIPHERALS_STATUS);
 
     private static final Set<BodyCase> OPENING = EnumSet.of(BodyCase.EXEC, BodyCase.ATTACH, BodyCase.LOGS,
             BodyCase.PORT_FORWARD);
 
     private static final Set<BodyCase> FROM_AGENT = EnumSet.of(BodyCase.HELLO, BodyCase.GOODBYE, BodyCase.ERROR,
             BodyCase.PING, BodyCase.PONG, BodyCase.NODE_INFO, BodyCase.NODE_STATUS, BodyCase.STREAM_ACCEPTED,
-            BodyCase.DATA, BodyCase.WINDOW_UPDATE, BodyCase.HALF_CLOSE, BodyCase.STREAM_END);
+            BodyCase.DATA, BodyCase.WINDOW_UPDATE, BodyCase.HALF_CLOSE, BodyCase.STREAM_END,
+            BodyCase.PERIPHERALS_STATUS);
 
     private static final Set<BodyCase> FROM_ARANYA = EnumSet.of(BodyCase.HELLO_ACK, BodyCase.GOODBYE,
             BodyCase.ERROR, BodyCase.PING, BodyCase.PONG, BodyCase.EXEC, BodyCase.ATTACH, BodyCase.LOGS,
             BodyCase.PORT_FORWARD, BodyCase.DATA, BodyCase.WINDOW_UPDATE, BodyCase.HALF_CLOSE, BodyCase.RESIZE,
-            BodyCase.CANCEL);
+            BodyCase.CANCEL, BodyCase.PERIPHERALS);
 
     private static final Set<Channel> CHANNELS_FROM_AGENT = EnumSet.of(Channel.CHANNEL_STDOUT, Channel.CHANNEL_STDERR,
             Channel.CHANNEL_PORT_DATA);

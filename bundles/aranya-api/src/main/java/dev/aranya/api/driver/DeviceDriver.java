@@ -1,6 +1,5 @@
 package dev.aranya.api.driver;
 
-import dev.aranya.api.model.PeripheralSpec;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -17,10 +16,12 @@ public interface DeviceDriver {
     String method();
 
     /**
-     * Opens a peripheral.
+     * Opens a peripheral. Called on the agent's peripheral thread, never concurrently for one peripheral; it may
+     * block for a connect, but briefly (other peripherals wait).
      *
-     * @throws IllegalArgumentException with a message for the user when the spec is unusable
-     * @throws java.io.IOException      when the peripheral cannot be reached
+     * @throws IllegalArgumentException with a message for the user when the config is unusable (a missing or
+     *                                  malformed param); the message becomes the peripheral's state
+     * @throws java.io.IOException      when the peripheral cannot be reached; the agent tries again later
      */
-    Peripheral open(PeripheralSpec spec) throws java.io.IOException;
+    Peripheral open(PeripheralConfig config) throws java.io.IOException;
 }

@@ -4,6 +4,8 @@ import dev.aranya.api.transport.DeviceId;
 import dev.aranya.protocol.v1.Frame;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
+import dev.aranya.protocol.v1.Peripherals;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
@@ -36,6 +38,19 @@ public interface DeviceSession {
 
     /** The agent's latest periodic status, if it sent one yet. */
     Optional<NodeStatus> lastStatus();
+
+    /**
+     * Gives the agent the device's peripherals (its EdgeDevice's {@code spec.peripherals}), if it announced the
+     * {@code peripherals} capability and they differ from what this session last sent; otherwise does nothing.
+     * The agent answers with its peripherals' state ({@link #peripheralsStatus()}).
+     */
+    default void updatePeripherals(Peripherals peripherals) {
+    }
+
+    /** The state of the peripherals the agent last reported, if it reported any on this session. */
+    default Optional<PeripheralsStatus> peripheralsStatus() {
+        return Optional.empty();
+    }
 
     /** Streams currently open on this session. */
     int openStreams();

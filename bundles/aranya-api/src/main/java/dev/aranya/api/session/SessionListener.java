@@ -2,6 +2,7 @@ package dev.aranya.api.session;
 
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.protocol.v1.NodeStatus;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /** Learns of sessions coming and going. Called from the session layer's threads: must not block. */
@@ -20,5 +21,9 @@ public interface SessionListener {
 
     /** The agent reported its periodic status. */
     default void statusReported(DeviceSession session, NodeStatus status) {
+    }
+
+    /** The agent reported the state of its peripherals (after each {@link DeviceSession#updatePeripherals}, and on changes). */
+    default void peripheralsReported(DeviceSession session, PeripheralsStatus status) {
     }
 }

@@ -16,7 +16,8 @@ final class DeviceConditions {
     static final String KUBELET_SERVING = "KubeletServing";
     static final String CERTIFICATE_READY = "CertificateReady";
     /** the order they are listed in */
-    static final List<String> TYPES = List.of(VALID, TRANSPORT_AVAILABLE, CONNECTED, NODE_READY, KUBELET_SERVING, CERTIFICATE_READY);
+    static final List<String> TYPES = List.of(VALID, TRANSPORT_AVAILABLE, CONNECTED, NODE_READY, KUBELET_SERVING, CERTIFICATE_READY,
+            PeripheralSync.PERIPHERALS_READY);
 
     private final List<Condition> previous;
     private final List<Condition> conditions;
@@ -46,6 +47,11 @@ final class DeviceConditions {
         } else {
             conditions.set(conditions.indexOf(existing), condition);
         }
+    }
+
+    /** Whether the device has a condition of this type (from before, or set now). */
+    boolean has(String type) {
+        return find(conditions, type) != null;
     }
 
     List<Condition> list() {

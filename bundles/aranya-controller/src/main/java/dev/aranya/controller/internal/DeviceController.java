@@ -6,6 +6,7 @@ import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.session.DeviceSession;
 import dev.aranya.api.session.DeviceSessions;
 import dev.aranya.api.session.SessionListener;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import dev.aranya.api.transport.DeviceId;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -259,6 +260,13 @@ final class DeviceController implements AutoCloseable {
             state.offlineAt = null;
             state.offlineReason = null;
             queue.add(device.name());
+        }
+
+        @Override
+        public void peripheralsReported(DeviceSession session, PeripheralsStatus status) {
+            if (namespace.equals(session.device().namespace())) {
+                queue.add(session.device().name());
+            }
         }
 
         @Override

@@ -168,6 +168,7 @@ final class DeviceReconciler {
             conditions.set(NODE_READY, "False", health == Health.LEAVING ? "DeviceLeaving" : NodeObjects.REASON_DISCONNECTED,
                     health == Health.LEAVING ? "Node " + name + " stays Ready for the offline grace" : "Node " + name + " is not Ready: " + why);
         }
+        PeripheralSync.sync(device.getSpec().peripherals(), session, conditions);
         writeStatus(device, conditions, hostIdentity, port, state, now);
 
         if (health == Health.LEAVING) {
@@ -442,7 +443,8 @@ final class DeviceReconciler {
                 events.record(device, disconnect ? EventRecorder.NORMAL : EventRecorder.WARNING,
                         disconnect ? "Disconnected" : condition.getReason(), condition.getMessage());
             }
-        } else if ("True".equals(condition.getStatus()) && (CONNECTED.equals(condition.getType()) || CERTIFICATE_READY.equals(condition.getType()))) {
+        } else if ("True".equals(condition.getStatus()) && (CONNECTED.equals(condition.getType()) || CERTIFICATE_READY.equals(condition.getType())
+                || PeripheralSync.PERIPHERALS_READY.equals(condition.getType()))) {
             events.record(device, EventRecorder.NORMAL, CONNECTED.equals(condition.getType()) ? "Connected" : condition.getReason(),
                     condition.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.aranya.session.agent;
 
 import dev.aranya.protocol.v1.NodeInfo;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -15,6 +16,9 @@ public interface AgentConnection {
 
     /** Sends the node info again, because a value in it changed. */
     void updateNodeInfo(NodeInfo nodeInfo);
+
+    /** Reports the state of the peripherals Aranya sent (after each set it sends, and when a state changes). */
+    void updatePeripheralsStatus(PeripheralsStatus status);
 
     /** Ends the connection with a Goodbye (the agent is stopping). Idempotent. */
     void close(String reason);

@@ -5,11 +5,13 @@ import dev.aranya.api.transport.CloudLink;
 import dev.aranya.api.transport.DeviceConnection;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
+import dev.aranya.protocol.v1.Peripherals;
 import dev.aranya.session.internal.AgentSession;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +24,7 @@ public final class AgentEndpoint {
     private final Supplier<NodeInfo> nodeInfo;
     private final Supplier<NodeStatus> status;
     private final ScheduledExecutorService scheduler;
+    private final Consumer<Peripherals> peripherals;
 
     /**
      * @param settings  what the Hello announces
@@ -32,6 +35,20 @@ public final class AgentEndpoint {
      */
     public AgentEndpoint(AgentSettings settings, HostStreams host, Supplier<NodeInfo> nodeInfo,
                          Supplier<NodeStatus> status, ScheduledExecutorService scheduler) {
+        // without the peripherals capability Aranya sends no peripherals
+        this(settings, host, nodeInfo, status, scheduler, ignored -> { });
+    }
+
+    /**
+     * An endpoint of an agent that drives peripherals: its settings announce {@code Capabilities.PERIPHERALS}.
+     *
+     * @param peripherals takes each set of peripherals Aranya sends, on the endpoint's threads: must not block; the
+     *                    agent answers with {@link AgentConnection#updatePeripheralsStatus}
+     */
+    public AgentEndpoint(AgentSettings settings, HostStreams host, Supplier<NodeInfo> nodeInfo,
+                         Supplier<NodeStatus> status, ScheduledExecutorService scheduler,
+                         Consumer<Peripherals> peripherals) {
+        this.peripherals = Objects.requireNonNull(peripherals, "peripherals");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.host = Objects.requireNonNull(host, "host");
         this.nodeInfo = Objects.requireNonNull(nodeInfo, "nodeInfo");
@@ -52,7 +69,7 @@ public final class AgentEndpoint {
     public AgentConnection connect(CloudLink link, Map<String, String> linkSettings)
             throws IOException, InterruptedException {
         NodeInfo info = nodeInfo.get();
-        AgentSession session = new AgentSession(settings, host, info, status, scheduler);
+        AgentSession session = new AgentSession(settings, host, info, status, peripherals, scheduler);
         DeviceConnection connection = link.connect(linkSettings, session);
         session.start(connection);
         session.awaitEstablished();

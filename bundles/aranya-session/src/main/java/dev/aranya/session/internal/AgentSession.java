@@ -16,6 +16,8 @@ import dev.aranya.protocol.v1.Hello;
 import dev.aranya.protocol.v1.HelloAck;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
+import dev.aranya.protocol.v1.Peripherals;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import dev.aranya.protocol.v1.StreamEnd;
 import dev.aranya.session.agent.AgentConnection;
 import dev.aranya.session.agent.AgentSettings;
@@ -31,6 +33,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +46,7 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
     private final AgentSettings settings;
     private final HostStreams host;
     private final Supplier<NodeStatus> status;
+    private final Consumer<Peripherals> peripherals;
     private final CompletableFuture<Void> established = new CompletableFuture<>();
     private final CompletableFuture<Disconnect> disconnected = new CompletableFuture<>();
     private NodeInfo nodeInfo;
@@ -52,12 +56,13 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
     private ScheduledFuture<?> statusReports;
 
     public AgentSession(AgentSettings settings, HostStreams host, NodeInfo nodeInfo, Supplier<NodeStatus> status,
-                        ScheduledExecutorService scheduler) {
+                        Consumer<Peripherals> peripherals, ScheduledExecutorService scheduler) {
         super(Direction.ARANYA_TO_AGENT, scheduler, newConnectionId());
         this.settings = settings;
         this.host = host;
         this.nodeInfo = nodeInfo;
         this.status = status;
+        this.peripherals = peripherals;
         this.receiveInitialWindow = settings.streamWindow();
     }
 
@@ -178,6 +183,14 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
     protected void onRoleFrame(Frame frame) throws ProtocolException {
         switch (frame.getBodyCase()) {
             case EXEC, ATTACH, LOGS, PORT_FORWARD -> open(frame);
+            case PERIPHERALS -> {
+                if (!settings.capabilities().contains(Capabilities.PERIPHERALS)) {
+                    throw new ProtocolException(ErrorCode.ERROR_CODE_PROTOCOL_ERROR,
+                            "Aranya sent peripherals, but this agent did not announce the capability");
+                }
+                Peripherals received = frame.getPeripherals();
+                callbacks.add(() -> peripherals.accept(received));
+            }
             case CANCEL -> {
                 AgentStreamImpl stream = existingStream(frame);
                 if (stream != null) {
@@ -263,6 +276,15 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
             nodeInfo = info;
             if (acknowledged) {
                 send(Frame.newBuilder().setNodeInfo(info));
+            }
+        });
+    }
+
+    @Override
+    public void updatePeripheralsStatus(PeripheralsStatus peripheralsStatus) {
+        locked(() -> {
+            if (acknowledged && !isClosed()) {
+                send(Frame.newBuilder().setPeripheralsStatus(peripheralsStatus));
             }
         });
     }

@@ -20,6 +20,8 @@ import dev.aranya.protocol.v1.Hello;
 import dev.aranya.protocol.v1.HelloAck;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
+import dev.aranya.protocol.v1.Peripherals;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import dev.aranya.protocol.v1.StreamEnd;
 import java.time.Instant;
 import java.util.Optional;
@@ -42,6 +44,8 @@ final class CloudSession extends ProtocolConnection<CloudStream> implements Devi
     private int maxStreams;
     private volatile NodeInfo nodeInfo;
     private volatile NodeStatus lastStatus;
+    private Peripherals peripheralsSent;
+    private volatile PeripheralsStatus peripheralsStatus;
 
     CloudSession(DeviceConnection connection, SessionRegistry registry, SessionSettings settings,
                  ScheduledExecutorService scheduler) {
@@ -164,6 +168,10 @@ final class CloudSession extends ProtocolConnection<CloudStream> implements Devi
                     registry.statusReported(this, lastStatus);
                 }
             }
+            case PERIPHERALS_STATUS -> {
+                peripheralsStatus = frame.getPeripheralsStatus();
+                registry.peripheralsReported(this, peripheralsStatus);
+            }
             case STREAM_ACCEPTED -> {
                 CloudStream stream = existingStream(frame);
                 if (stream != null) {
@@ -219,6 +227,24 @@ final class CloudSession extends ProtocolConnection<CloudStream> implements Devi
             stream.awaitAnswer(settings.streamOpenTimeout());
             return stream;
         });
+    }
+
+    @Override
+    public void updatePeripherals(Peripherals peripherals) {
+        locked(() -> {
+            if (isClosed() || hello == null || !capabilities.contains(Capabilities.PERIPHERALS)
+                    || peripherals.equals(peripheralsSent)) {
+                return;
+            }
+            peripheralsSent = peripherals;
+            LOG.info("{}: sending {} peripherals", describe(), peripherals.getPeripheralsCount());
+            send(Frame.newBuilder().setPeripherals(peripherals));
+        });
+    }
+
+    @Override
+    public Optional<PeripheralsStatus> peripheralsStatus() {
+        return Optional.ofNullable(peripheralsStatus);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.aranya.api.transport.FrameHandler;
 import dev.aranya.protocol.v1.Frame;
 import dev.aranya.protocol.v1.GoodbyeReason;
 import dev.aranya.protocol.v1.NodeStatus;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -204,6 +205,14 @@ public final class SessionRegistry implements DeviceSessions {
         notifications.add(() -> {
             if (online.get(session.device()) == session) {
                 listeners.forEach(listener -> listener.statusReported(session, status));
+            }
+        });
+    }
+
+    void peripheralsReported(CloudSession session, PeripheralsStatus status) {
+        notifications.add(() -> {
+            if (online.get(session.device()) == session) {
+                listeners.forEach(listener -> listener.peripheralsReported(session, status));
             }
         });
     }

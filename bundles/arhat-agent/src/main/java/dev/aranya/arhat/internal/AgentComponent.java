@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -65,13 +66,15 @@ public final class AgentComponent {
     private final NodeInfoReader nodeInfo;
     private final AgentEndpoint endpoint;
     private final Thread connector;
+    /** Runs the peripherals' operations (kubectl exec -c <peripheral>), each on a thread while it runs. */
+    private final ExecutorService operations = Executors.newCachedThreadPool(HostStreamsComponent.threads("arhat-operation"));
     private volatile boolean running = true;
     private volatile AgentConnection connection;
     private volatile NodeInfo lastNodeInfo;
 
     @Activate
     public AgentComponent(BundleContext context, ArhatConfig config, Map<String, Object> properties,
-            @Reference HostStreams host) {
+            @Reference HostStreams host, @Reference PeripheralRegistry peripherals) {
         this.method = config.method();
         this.linkSettings = linkSettings(properties);
         this.backoff = new Backoff(Duration.ofMillis(config.reconnectInitialMillis()), Duration.ofMillis(config.reconnectMaxMillis()),
@@ -81,8 +84,17 @@ public final class AgentComponent {
         NodeStatusSampler status = new NodeStatusSampler(Path.of("/"), Path.of(config.filesystemPath()));
         DeviceId device = new DeviceId(config.deviceNamespace(), config.deviceName());
         this.endpoint = new AgentEndpoint(AgentSettings.defaults(device, version,
-                Set.of(Capabilities.EXEC, Capabilities.ATTACH, Capabilities.LOGS, Capabilities.PORT_FORWARD, Capabilities.TTY)),
-                host, this::readNodeInfo, status, scheduler);
+                Set.of(Capabilities.EXEC, Capabilities.ATTACH, Capabilities.LOGS, Capabilities.PORT_FORWARD, Capabilities.TTY,
+                        Capabilities.PERIPHERALS)),
+                new PeripheralStreams(host, peripherals, operations), this::readNodeInfo,
+                () -> status.get().toBuilder().addAllMetrics(peripherals.samples()).build(), scheduler,
+                received -> peripherals.configure(device.name(), received));
+        peripherals.onStatus(peripheralsStatus -> {
+            AgentConnection current = connection;
+            if (current != null) {
+                current.updatePeripheralsStatus(peripheralsStatus);
+            }
+        });
         this.connector = new Thread(() -> connectLoop(device), "arhat-connect");
         if (device.namespace().isBlank() || device.name().isBlank()) {
             LOG.error("The agent does not connect: set deviceNamespace and deviceName (the EdgeDevice this device is) in "
@@ -117,6 +129,7 @@ public final class AgentComponent {
             connector.join(Duration.ofSeconds(10).toMillis());
         }
         scheduler.shutdownNow();
+        operations.shutdownNow();
     }
 
     /** The {@code link.*} properties without their prefix. */
