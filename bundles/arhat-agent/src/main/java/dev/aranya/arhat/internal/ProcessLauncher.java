@@ -17,6 +17,7 @@ import java.util.Map;
 /** Starts host processes as the agent's own OS user, on pipes or on a pseudo terminal. */
 final class ProcessLauncher {
     private static final String DEFAULT_TERM = "xterm";
+    private static final String SHELL = "/bin/sh";
 
     private ProcessLauncher() {
     }
@@ -41,10 +42,11 @@ final class ProcessLauncher {
         try {
             if (tty) {
                 env.putIfAbsent("TERM", DEFAULT_TERM);
-                PtyProcess process = new PtyProcessBuilder(argv.toArray(String[]::new)).setEnvironment(env)
+                boolean sized = initialSize != null && initialSize.getCols() > 0 && initialSize.getRows() > 0;
+                List<String> launched = sized ? sizedFirst(argv, initialSize) : argv;
+                PtyProcess process = new PtyProcessBuilder(launched.toArray(String[]::new)).setEnvironment(env)
                         .setDirectory(workingDirectory.toString()).setRedirectErrorStream(true).setConsole(false).start();
-                // the initial size given to the builder is racy in pty4j: set it on the running process
-                if (initialSize != null && initialSize.getCols() > 0 && initialSize.getRows() > 0) {
+                if (sized) {
                     resize(process, initialSize.getCols(), initialSize.getRows());
                 }
                 return process;
@@ -59,6 +61,21 @@ final class ProcessLauncher {
         } catch (IOException e) {
             throw new StreamRefused(ErrorCode.ERROR_CODE_INTERNAL, command.get(0) + ": cannot start: " + e.getMessage());
         }
+    }
+
+    /**
+     * pty4j sets a new terminal's size from the parent after the child started, so a quick command could read
+     * 0x0 first: where there is a shell, it sets the size in the child and then becomes the command (same pid,
+     * same exit status); without one, the size set after the start has to do.
+     */
+    private static List<String> sizedFirst(List<String> argv, TerminalSize size) {
+        if (!Files.isExecutable(Path.of(SHELL))) {
+            return argv;
+        }
+        List<String> command = new ArrayList<>(List.of(SHELL, "-c",
+                "stty cols " + size.getCols() + " rows " + size.getRows() + " 2>/dev/null; exec \"$@\"", "sh"));
+        command.addAll(argv);
+        return command;
     }
 
     /** Sets a terminal's size; a process without a terminal ignores it. */
