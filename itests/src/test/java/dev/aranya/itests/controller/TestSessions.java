@@ -55,8 +55,9 @@ public final class TestSessions implements DeviceSessions {
 
     @Override
     public AutoCloseable watch(SessionListener listener) {
-        online.values().forEach(listener::online);
+        // listening first: a session that comes meanwhile is told twice rather than not at all
         listeners.add(listener);
+        online.values().forEach(listener::online);
         return () -> listeners.remove(listener);
     }
 

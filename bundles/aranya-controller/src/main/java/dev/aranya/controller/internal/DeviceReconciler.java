@@ -515,9 +515,13 @@ final class DeviceReconciler {
         }
     }
 
-    /** The EdgeDevice is gone (its finalizer was forced off, or it went while no instance led): clean up after it. */
+    /**
+     * No EdgeDevice in the cache: if the device's objects are there, it is gone (its finalizer was forced off, or it
+     * went while no instance led) and they are cleaned up. Without such objects it may only be that the informer has
+     * not seen a new EdgeDevice yet, while its agent already connected: nothing is done, least of all disconnecting it.
+     */
     private void removeLeftovers(String name) {
-        if (states.contains(name) || caches.node(name) != null || caches.pod(name) != null || caches.lease(name) != null) {
+        if (caches.node(name) != null || caches.pod(name) != null || caches.lease(name) != null) {
             deleteOwnedObjects(name);
         }
     }

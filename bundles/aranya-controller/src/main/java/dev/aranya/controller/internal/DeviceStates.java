@@ -27,10 +27,6 @@ final class DeviceStates {
         });
     }
 
-    boolean contains(String name) {
-        return states.containsKey(name);
-    }
-
     void remove(String name) {
         states.remove(name);
     }

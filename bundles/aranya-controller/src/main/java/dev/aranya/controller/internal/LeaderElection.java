@@ -106,7 +106,7 @@ final class LeaderElection {
             reached = true;
         } catch (RuntimeException e) {
             // an unreachable apiserver is told once, not every retry period
-            if (!failing) {
+            if (!failing && !stopped) {
                 LOG.warn("Lease {}/{} cannot be read or written (retrying every {} s): {}", namespace, name,
                         timing.retryPeriod().toSeconds(), e.getMessage());
             }
