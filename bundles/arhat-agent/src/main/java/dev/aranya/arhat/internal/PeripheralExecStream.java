@@ -8,7 +8,6 @@ import dev.aranya.protocol.v1.Channel;
 import dev.aranya.protocol.v1.ErrorCode;
 import dev.aranya.protocol.v1.Exec;
 import dev.aranya.protocol.v1.StreamEnd;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -31,7 +30,6 @@ final class PeripheralExecStream implements AgentStreamListener {
     private static final Logger LOG = LoggerFactory.getLogger("dev.aranya.arhat.streams");
     /** Exit code of an operation whose arguments the driver refused (as a command's usage error). */
     static final int USAGE_EXIT_CODE = 2;
-    private static final int OUTPUT_BUFFER = 8 << 10;
 
     private final Exec exec;
     private final AgentStream stream;
@@ -82,8 +80,8 @@ final class PeripheralExecStream implements AgentStreamListener {
         // with a terminal there is one output channel: stderr joins stdout, as on a terminal
         Channel errors = exec.getTty() ? Channel.CHANNEL_STDOUT : Channel.CHANNEL_STDERR;
         boolean errorsWanted = exec.getTty() ? exec.getStdout() : exec.getStderr();
-        try (OutputStream stdout = new BufferedOutputStream(new ChannelOutput(Channel.CHANNEL_STDOUT, exec.getStdout()), OUTPUT_BUFFER);
-             OutputStream stderr = new BufferedOutputStream(new ChannelOutput(errors, errorsWanted), OUTPUT_BUFFER)) {
+        try (OutputStream stdout = new ChannelOutput(Channel.CHANNEL_STDOUT, exec.getStdout());
+             OutputStream stderr = new ChannelOutput(errors, errorsWanted)) {
             int exitCode;
             try {
                 exitCode = opened.peripheral().execute(operation, args, InputStream.nullInputStream(), stdout, stderr);
@@ -91,8 +89,6 @@ final class PeripheralExecStream implements AgentStreamListener {
                 stderr.write((e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
                 exitCode = USAGE_EXIT_CODE;
             }
-            stdout.flush();
-            stderr.flush();
             finish(StreamEnds.exit(exitCode));
         } catch (InterruptedIOException e) {
             finish(StreamEnds.error(ErrorCode.ERROR_CODE_CANCELLED, "the operation was cancelled"));
