@@ -1,0 +1,426 @@
+package dev.aranya.itests.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.itests.support.ControlPlaneExtension;
+import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
+import dev.aranya.itests.support.DevicePki;
+import dev.aranya.itests.support.DistributionProcess;
+import dev.aranya.itests.support.EchoServer;
+import dev.aranya.itests.support.KubectlPortForward;
+import dev.aranya.itests.support.MosquittoBroker;
+import dev.aranya.itests.support.RuntimeBundles;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The three transports at once, as an operator runs them: one Aranya process serving three EdgeDevices, one per
+ * connectivity method (raw TCP, gRPC, MQTT through a real Mosquitto), each with its own arhat agent process. The
+ * kubectl suite passes over each transport, and transport bundles are added, removed and updated through
+ * Aranya's {@code deploy/} folder while the devices on the other transports carry on undisturbed.
+ *
+ * <p>Aranya starts with the MQTT transport in {@code deploy/} and the gRPC transport not installed at all (its jar
+ * waits in a staging folder), so that the operator's moves are the test's: copy a jar in, delete it, overwrite it.
+ */
+@ExtendWith(ControlPlaneExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TransportsE2E {
+    private static final List<String> METHODS = List.of("tcp", "grpc", "mqtt");
+    /** What the agents of the gRPC and MQTT devices need beyond the agent distribution, from Aranya's bundle/. */
+    private static final Map<String, List<String>> AGENT_LINK_BUNDLES = Map.of(
+            "tcp", List.of(),
+            "grpc", List.of("aranya-transport-grpc-", "grpc-bundle-", "guava-", "failureaccess-", "gson-",
+                    "netty-codec-http-", "netty-codec-http2-", "netty-handler-proxy-", "netty-codec-socks-",
+                    "netty-codec-compression-", "netty-transport-classes-epoll-", "netty-transport-native-epoll-"),
+            "mqtt", List.of("aranya-transport-mqtt-"));
+    private static final Pattern CONNECTED = Pattern.compile("Connected to Aranya over (\\w+)");
+
+    private ControlPlane controlPlane;
+    private TestNamespace namespace;
+    private KubernetesClient kube;
+    private MosquittoBroker broker;
+    private EchoServer echo;
+    private DistributionProcess aranya;
+    private final Map<String, DistributionProcess> agents = new HashMap<>();
+    private Path mqttJarInDeploy;
+    private Path stagedGrpcJar;
+    private Path deviceFiles;
+
+    @BeforeAll
+    void startAranyaAgentsAndDevices(ControlPlane controlPlane, TestNamespace namespace, @TempDir Path work)
+            throws Exception {
+        this.controlPlane = controlPlane;
+        this.namespace = namespace;
+        this.kube = namespace.client();
+        broker = MosquittoBroker.start(work.resolve("mosquitto"));
+        echo = EchoServer.start();
+        deviceFiles = Files.createDirectories(work.resolve("device-files"));
+        int tcpPort = freePort();
+        int grpcPort = freePort();
+        DevicePki pki = DevicePki.create(work.resolve("pki"), "127.0.0.1", "localhost");
+
+        aranya = DistributionProcess.copy("aranya", work, "transports")
+                .configure("dev.aranya.kube", Map.of("kubeconfig", controlPlane.kubeconfig(), "namespace", namespace.name()))
+                .configure("dev.aranya.observability", Map.of("bindAddress", "127.0.0.1", "port", 0))
+                .configure("dev.aranya.transport.tcp", Map.of("bindAddress", "127.0.0.1", "port", tcpPort,
+                        "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
+                        "auth", "client-certificate", "clientCa", pki.ca()))
+                .configure("dev.aranya.transport.grpc", Map.of("bindAddress", "127.0.0.1", "port", grpcPort,
+                        "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(), "clientCa", pki.ca()))
+                .configure("dev.aranya.controller", Map.of("kubeletPortMin", 21700, "kubeletPortMax", 21749,
+                        "offlineGraceSeconds", 2));
+        Path aranyaBundles = aranya.home().resolve("bundle");
+        mqttJarInDeploy = aranya.home().resolve("deploy").resolve(jar(aranyaBundles, "aranya-transport-mqtt-").getFileName());
+        Files.move(jar(aranyaBundles, "aranya-transport-mqtt-"), mqttJarInDeploy);
+        stagedGrpcJar = Files.createDirectories(work.resolve("staging")).resolve(jar(aranyaBundles, "aranya-transport-grpc-").getFileName());
+        Files.move(jar(aranyaBundles, "aranya-transport-grpc-"), stagedGrpcJar);
+        aranya.start();
+
+        Map<String, Map<String, Object>> links = Map.of(
+                "tcp", Map.of("link.host", "127.0.0.1", "link.port", tcpPort),
+                "grpc", Map.of("link.host", "127.0.0.1", "link.port", grpcPort),
+                "mqtt", Map.of("link.broker", broker.address(), "link.topicNamespace", topicNamespace()));
+        for (String method : METHODS) {
+            Path[] certificate = pki.device(namespace.name(), device(method));
+            Map<String, Object> settings = new HashMap<>(links.get(method));
+            settings.putAll(Map.of("deviceNamespace", namespace.name(), "deviceName", device(method),
+                    "method", method, "link.certificate", certificate[0], "link.key", certificate[1],
+                    "link.caCertificate", pki.ca(), "logSource", "file:log/arhat.log",
+                    "reconnectInitialMillis", 200, "reconnectMaxMillis", 2000));
+            DistributionProcess agent = DistributionProcess.copy("arhat", work, device(method))
+                    .configure("dev.aranya.arhat", settings);
+            for (String prefix : AGENT_LINK_BUNDLES.get(method)) {
+                Path jar = jar(RuntimeBundles.runtimeDir().resolve("bundle"), prefix);
+                Files.copy(jar, agent.home().resolve("bundle").resolve(jar.getFileName()));
+            }
+            agents.put(method, agent.start());
+        }
+        controlPlane.kubectl("""
+                apiVersion: aranya.arhat.dev/v1alpha1
+                kind: EdgeDevice
+                metadata: {name: %s}
+                spec: {connectivity: {method: tcp}}
+                ---
+                apiVersion: aranya.arhat.dev/v1alpha1
+                kind: EdgeDevice
+                metadata: {name: %s}
+                spec: {connectivity: {method: grpc}}
+                ---
+                apiVersion: aranya.arhat.dev/v1alpha1
+                kind: EdgeDevice
+                metadata: {name: %s}
+                spec:
+                  connectivity:
+                    method: mqtt
+                    mqtt: {broker: "%s", topicNamespace: %s}
+                """.formatted(device("tcp"), device("grpc"), device("mqtt"), broker.address(), topicNamespace()),
+                "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevices");
+        awaitReady(device("tcp"), "True", 300);
+        awaitReady(device("mqtt"), "True", 60);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        for (DistributionProcess agent : agents.values()) {
+            agent.stop();
+        }
+        if (aranya != null) {
+            aranya.stop();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        if (echo != null) {
+            echo.close();
+        }
+        if (kube != null) {
+            METHODS.forEach(method -> kube.nodes().withName(device(method)).delete());
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aTransportBundleCopiedIntoDeployBringsItsDevicesOnline() throws Exception {
+        assertThat(readyStatus(device("grpc"))).as("the gRPC device before its transport is installed").isNotEqualTo("True");
+
+        Files.copy(stagedGrpcJar, aranya.home().resolve("deploy").resolve(stagedGrpcJar.getFileName()));
+
+        awaitReady(device("grpc"), "True", 60);
+        assertThat(connections("tcp")).isEqualTo(1);
+        assertThat(connections("mqtt")).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "grpc", "mqtt"})
+    @Order(2)
+    void theKubectlSuitePassesOverEachTransport(String method) throws Exception {
+        String device = device(method);
+        awaitReady(device, "True", 60);
+
+        ControlPlane.Result exec = kubectl(null, "exec", device, "--", "sh", "-c", "echo over-" + method + "; exit 3");
+        assertThat(exec.exitCode()).as(exec.stderr()).isEqualTo(3);
+        assertThat(exec.stdout()).isEqualTo("over-" + method + "\n");
+
+        ControlPlane.Result cat = kubectl("stdin through " + method + "\n", "exec", "-i", device, "--", "cat");
+        assertThat(cat.exitCode()).as(cat.stderr()).isZero();
+        assertThat(cat.stdout()).isEqualTo("stdin through " + method + "\n");
+
+        ControlPlane.Result logs = kubectl(null, "logs", device);
+        assertThat(logs.exitCode()).as(logs.stderr()).isZero();
+        assertThat(logs.stdout()).contains("Connected to Aranya over " + method);
+
+        byte[] bytes = new byte[4 << 20];
+        new Random(method.hashCode()).nextBytes(bytes);
+        try (KubectlPortForward forward = KubectlPortForward.start(Path.of("kubectl"), controlPlane.kubeconfig(),
+                namespace.name(), device, echo.port())) {
+            assertThat(sha256(EchoServer.roundTrip(forward.localPort(), bytes))).isEqualTo(sha256(bytes));
+        }
+
+        Path onDevice = Files.createDirectories(deviceFiles.resolve(method));
+        Path toDevice = onDevice.resolveSibling(method + "-local.bin");
+        Files.write(toDevice, bytes);
+        assertThat(kubectl(null, "cp", toDevice.toString(), device + ":" + onDevice.resolve("copied-in.bin"))
+                .exitCode()).isZero();
+        assertThat(sha256(Files.readAllBytes(onDevice.resolve("copied-in.bin")))).isEqualTo(sha256(bytes));
+        Path copiedOut = onDevice.resolveSibling(method + "-copied-out.bin");
+        ControlPlane.Result cpOut = kubectl(null, "cp", device + ":" + onDevice.resolve("copied-in.bin"), copiedOut.toString());
+        assertThat(cpOut.exitCode()).as(cpOut.stderr()).isZero();
+        assertThat(sha256(Files.readAllBytes(copiedOut))).isEqualTo(sha256(bytes));
+    }
+
+    @Test
+    @Order(3)
+    void removingTheMqttBundleTakesOnlyTheMqttDeviceOfflineAndAddingItBackRestoresIt() throws Exception {
+        try (KubectlPortForward forward = KubectlPortForward.start(Path.of("kubectl"), controlPlane.kubeconfig(),
+                namespace.name(), device("tcp"), echo.port());
+                PacedTransfer transfer = PacedTransfer.start(forward.localPort())) {
+            byte[] mqttJar = Files.readAllBytes(mqttJarInDeploy);
+            Files.delete(mqttJarInDeploy);
+            awaitReady(device("mqtt"), "Unknown|False", 60);
+            assertThat(readyStatus(device("tcp"))).isEqualTo("True");
+            assertThat(readyStatus(device("grpc"))).isEqualTo("True");
+
+            Files.write(mqttJarInDeploy, mqttJar);
+            awaitReady(device("mqtt"), "True", 60);
+            assertThat(readyStatus(device("tcp"))).isEqualTo("True");
+            assertThat(readyStatus(device("grpc"))).isEqualTo("True");
+
+            PacedTransfer.Outcome outcome = transfer.finish();
+            assertThat(outcome.bytes()).as("bytes echoed during the swap").isGreaterThan(1 << 20);
+            assertThat(outcome.receivedSha256()).isEqualTo(outcome.sentSha256());
+        }
+        assertThat(connections("tcp")).as("TCP agent's connections").isEqualTo(1);
+        assertThat(connections("grpc")).as("gRPC agent's connections").isEqualTo(1);
+        assertThat(connections("mqtt")).as("MQTT agent's connections").isEqualTo(2);
+    }
+
+    @Test
+    @Order(4)
+    void updatingTheGrpcBundleLeavesTheOtherDevicesUntouched() throws Exception {
+        Path grpcJar = aranya.home().resolve("deploy").resolve(stagedGrpcJar.getFileName());
+        try (KubectlPortForward forward = KubectlPortForward.start(Path.of("kubectl"), controlPlane.kubeconfig(),
+                namespace.name(), device("tcp"), echo.port());
+                PacedTransfer transfer = PacedTransfer.start(forward.localPort())) {
+            int grpcConnections = connections("grpc");
+            // an operator's update: the jar in deploy/ is replaced by a (here: the same) build
+            Files.copy(stagedGrpcJar, grpcJar, StandardCopyOption.REPLACE_EXISTING);
+            Files.setLastModifiedTime(grpcJar, FileTime.from(Instant.now()));
+            await("the gRPC agent connected again", () -> connections("grpc") > grpcConnections, 60);
+            awaitReady(device("grpc"), "True", 60);
+
+            PacedTransfer.Outcome outcome = transfer.finish();
+            assertThat(outcome.receivedSha256()).isEqualTo(outcome.sentSha256());
+        }
+        assertThat(readyStatus(device("tcp"))).isEqualTo("True");
+        assertThat(readyStatus(device("mqtt"))).isEqualTo("True");
+        assertThat(connections("tcp")).as("TCP agent's connections").isEqualTo(1);
+        assertThat(connections("mqtt")).as("MQTT agent's connections").isEqualTo(2);
+    }
+
+    private ControlPlane.Result kubectl(String stdin, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "-n";
+        all[1] = namespace.name();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return controlPlane.kubectl(stdin, all);
+    }
+
+    private String device(String method) {
+        return "swap-" + method;
+    }
+
+    private String topicNamespace() {
+        return "aranya/" + namespace.name() + "/" + device("mqtt");
+    }
+
+    /** How many times the method's agent logged a new connection to Aranya. */
+    private int connections(String method) {
+        Matcher matcher = CONNECTED.matcher(agents.get(method).output());
+        int count = 0;
+        while (matcher.find()) {
+            count++;
+        }
+        return count;
+    }
+
+    private String readyStatus(String node) {
+        return Optional.ofNullable(kube.nodes().withName(node).get())
+                .flatMap(n -> n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst())
+                .map(NodeCondition::getStatus).orElse("none");
+    }
+
+    private void awaitReady(String node, String statusPattern, int seconds) throws InterruptedException {
+        await("Node " + node + " Ready " + statusPattern, () -> readyStatus(node).matches(statusPattern), seconds);
+    }
+
+    /** Polls the condition; fails with the tails of Aranya's and the agents' output. */
+    private void await(String what, Supplier<Boolean> condition, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.get()) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        StringBuilder tails = new StringBuilder("--- aranya ---\n").append(DistributionProcess.tail(aranya.output(), 60));
+        agents.forEach((method, agent) -> tails.append("\n--- agent ").append(method).append(" ---\n")
+                .append(DistributionProcess.tail(agent.output(), 15)));
+        throw new AssertionError("no " + what + " within " + seconds + " s\n" + tails);
+    }
+
+    private static Path jar(Path folder, String prefix) throws IOException {
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(folder, prefix + "[0-9]*.jar")) {
+            for (Path jar : jars) {
+                return jar;
+            }
+        }
+        throw new IllegalStateException("no " + prefix + "*.jar in " + folder);
+    }
+
+    private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * A slow, steady echo transfer through one connection (64 KiB every 50 ms) that runs until {@link #finish()}:
+     * the connection must live through whatever happens meanwhile, and every byte must come back in order.
+     */
+    private static final class PacedTransfer implements AutoCloseable {
+        private final Socket socket;
+        private final CompletableFuture<String> sent;
+        private final CompletableFuture<Long> received;
+        private final MessageDigest receivedDigest;
+        private volatile boolean sending = true;
+
+        record Outcome(long bytes, String sentSha256, String receivedSha256) {
+        }
+
+        private PacedTransfer(Socket socket) throws NoSuchAlgorithmException {
+            this.socket = socket;
+            this.receivedDigest = MessageDigest.getInstance("SHA-256");
+            this.sent = CompletableFuture.supplyAsync(this::send);
+            this.received = CompletableFuture.supplyAsync(this::receive);
+        }
+
+        static PacedTransfer start(int port) throws IOException, NoSuchAlgorithmException {
+            Socket socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(120_000);
+            return new PacedTransfer(socket);
+        }
+
+        private String send() {
+            try {
+                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                OutputStream out = socket.getOutputStream();
+                Random random = new Random(11);
+                byte[] chunk = new byte[64 * 1024];
+                while (sending) {
+                    random.nextBytes(chunk);
+                    out.write(chunk);
+                    digest.update(chunk);
+                    Thread.sleep(50);
+                }
+                socket.shutdownOutput();
+                return HexFormat.of().formatHex(digest.digest());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (NoSuchAlgorithmException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private long receive() {
+            try {
+                InputStream in = socket.getInputStream();
+                byte[] buffer = new byte[64 * 1024];
+                long total = 0;
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    receivedDigest.update(buffer, 0, n);
+                    total += n;
+                }
+                return total;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Stops sending, waits for the echo of everything sent. */
+        Outcome finish() throws Exception {
+            sending = false;
+            String sentSha256 = sent.get(60, TimeUnit.SECONDS);
+            long bytes = received.get(60, TimeUnit.SECONDS);
+            return new Outcome(bytes, sentSha256, HexFormat.of().formatHex(receivedDigest.digest()));
+        }
+
+        @Override
+        public void close() throws IOException {
+            sending = false;
+            socket.close();
+        }
+    }
+}
