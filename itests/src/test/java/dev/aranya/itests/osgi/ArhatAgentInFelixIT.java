@@ -140,7 +140,7 @@ public class ArhatAgentInFelixIT {
             DeviceStream stream = session.open(Frame.newBuilder().setPortForward(PortForward.newBuilder()
                     .setPort(server.getLocalPort()).setProtocol(PortForward.Protocol.PROTOCOL_TCP)).build(), forwarded);
             stream.halfClose(Channel.CHANNEL_PORT_DATA);
-            forwarded.end = stream.ended().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            forwarded.end = stream.ended().toCompletableFuture().get(60, TimeUnit.SECONDS);
             assertThat(forwarded.end.hasError()).as(forwarded.end.toString()).isFalse();
             assertThat(forwarded.output).isEqualTo("hello from port\n");
             greeter.join(5000);
@@ -165,7 +165,7 @@ public class ArhatAgentInFelixIT {
 
     private static Recorded run(DeviceSession session, Frame opening) throws Exception {
         Recorded recorded = new Recorded();
-        recorded.end = session.open(opening, recorded).ended().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        recorded.end = session.open(opening, recorded).ended().toCompletableFuture().get(60, TimeUnit.SECONDS);
         return recorded;
     }
 
@@ -187,7 +187,7 @@ public class ArhatAgentInFelixIT {
     }
 
     private DeviceSession awaitSession() throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Optional<DeviceSession> session = sessions.find(DEVICE);
         while (session.isEmpty() && System.nanoTime() < until) {
             Thread.sleep(100);
@@ -209,7 +209,7 @@ public class ArhatAgentInFelixIT {
         ServiceTracker<T, T> tracker = new ServiceTracker<>(context,
                 context.createFilter("(&(objectClass=" + type.getName() + ")" + filter + ")"), null);
         tracker.open();
-        T service = tracker.waitForService(20_000);
+        T service = tracker.waitForService(60_000); // generous: the framework may still be starting on a busy machine
         assertThat(service).as("%s service %s", type.getSimpleName(), filter).isNotNull();
         return service;
     }
