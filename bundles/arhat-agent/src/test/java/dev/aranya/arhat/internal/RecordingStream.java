@@ -116,16 +116,16 @@ final class RecordingStream implements AgentStream {
     }
 
     StreamEnd awaitEnd() throws Exception {
-        return end.get(20, TimeUnit.SECONDS);
+        return end.get(60, TimeUnit.SECONDS);
     }
 
     boolean hasEnded() {
         return end.isDone();
     }
 
-    /** Waits until the condition holds (or fails the test after 10 s). */
+    /** Waits until the condition holds (or fails the test after 30 s: a busy machine is slow, not broken). */
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting for " + what);
