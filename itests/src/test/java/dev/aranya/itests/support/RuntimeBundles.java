@@ -6,6 +6,7 @@ import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,6 +46,9 @@ public final class RuntimeBundles {
                 mavenBundle("net.bytebuddy", "byte-buddy", System.getProperty("bytebuddy.version")),
                 // the Gogo shell must not read the test JVM's stdin (Surefire's channel): at its end it stops the framework
                 frameworkProperty("gosh.args").value("--nointeractive"),
+                // the probe's services appear once ~80 bundles have started: on a busy 2-core machine that takes
+                // longer than Pax Exam's 10 s default
+                systemTimeout(120_000),
                 systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"))).toArray(Option[]::new));
     }
 
