@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DeviceController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceController.class);
+    /** node Lease renewals in flight at once */
+    private static final int RENEWERS = 8;
 
     /** How the controller runs. */
     record Settings(DeviceReconciler.Settings reconcile, int portMin, int portMax, int workers, Duration resync,
@@ -55,6 +57,7 @@ final class DeviceController implements AutoCloseable {
 
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
+    private final ScheduledExecutorService renewers;
     private final WorkQueue queue;
     private final DeviceStates states;
     private final KubeletPorts ports;
@@ -74,6 +77,8 @@ final class DeviceController implements AutoCloseable {
         this.clock = clock;
         this.timer = Executors.newSingleThreadScheduledExecutor(ClientThreads.factory(client, "aranya-controller-timer-" + namespace));
         this.workers = Executors.newFixedThreadPool(settings.workers(), ClientThreads.factory(client, "aranya-reconcile-" + namespace));
+        // one thread runs the round, the others renew; off the timer, which must keep the queue's delays on time
+        this.renewers = Executors.newScheduledThreadPool(RENEWERS + 1, ClientThreads.factory(client, "aranya-node-lease-" + namespace));
         this.queue = new WorkQueue(timer, settings.retryBase(), settings.retryMax(), settings.reconcilesPerSecond(),
                 settings.reconcileBurst());
         this.states = new DeviceStates(clock);
@@ -116,7 +121,7 @@ final class DeviceController implements AutoCloseable {
         long resync = settings.resync().toMillis();
         timer.scheduleAtFixedRate(() -> enqueueAll(caches), resync, resync, TimeUnit.MILLISECONDS);
         long renew = settings.nodeLeaseRenew().toMillis();
-        timer.scheduleWithFixedDelay(this::renewNodeLeases, renew, renew, TimeUnit.MILLISECONDS);
+        renewers.scheduleWithFixedDelay(this::renewNodeLeases, renew, renew, TimeUnit.MILLISECONDS);
         enqueueAll(caches);
         LOG.info("Reconciling the {} EdgeDevices of namespace '{}'", caches.devices().size(), namespace);
     }
@@ -136,7 +141,9 @@ final class DeviceController implements AutoCloseable {
 
     private void renewNodeLeases() {
         try {
-            reconciler.renewNodeLeases();
+            reconciler.renewNodeLeases(renewers);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.warn("Renewing node Leases failed", e);
         }
@@ -223,6 +230,7 @@ final class DeviceController implements AutoCloseable {
         closeQuietly(hostWatch);
         informers.forEach(SharedIndexInformer::stop);
         timer.shutdownNow();
+        renewers.shutdownNow();
         workers.shutdownNow();
         try {
             if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {

@@ -546,22 +546,33 @@ final class DeviceReconciler {
         states.remove(name);
     }
 
-    /** Renews the node Leases of the connected devices (the node lifecycle controller's heartbeat). */
-    void renewNodeLeases() {
+    /**
+     * Renews the node Leases of the connected devices (the node lifecycle controller's heartbeat), many at a time:
+     * one after the other, a slow apiserver lets a round of thousands outlast the Leases' duration.
+     */
+    void renewNodeLeases(java.util.concurrent.ExecutorService renewers) throws InterruptedException {
         String renewTime = MICRO_TIME.format(clock.instant());
+        List<java.util.concurrent.Callable<Void>> renewals = new ArrayList<>();
         for (String name : states.online()) {
-            if (caches.lease(name) == null) {
-                continue;
+            if (caches.lease(name) != null) {
+                renewals.add(() -> {
+                    renewNodeLease(name, renewTime);
+                    return null;
+                });
             }
-            try {
-                client.leases().inNamespace(Names.NODE_LEASE_NAMESPACE).withName(name)
-                        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"renewTime\":\"" + renewTime + "\"}}");
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == NOT_FOUND) {
-                    queue.add(name);
-                } else {
-                    LOG.debug("Node Lease {} not renewed: {}", name, e.getMessage());
-                }
+        }
+        renewers.invokeAll(renewals);
+    }
+
+    private void renewNodeLease(String name, String renewTime) {
+        try {
+            client.leases().inNamespace(Names.NODE_LEASE_NAMESPACE).withName(name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"renewTime\":\"" + renewTime + "\"}}");
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == NOT_FOUND) {
+                queue.add(name);
+            } else {
+                LOG.debug("Node Lease {} not renewed: {}", name, e.getMessage());
             }
         }
     }
