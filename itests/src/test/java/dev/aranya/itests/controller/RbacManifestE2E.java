@@ -55,6 +55,8 @@ class RbacManifestE2E {
             delete | namespaces                              | CLUSTER | no
             create | tokenreviews.authentication.k8s.io      | CLUSTER | yes
             create | subjectaccessreviews.authorization.k8s.io | CLUSTER | yes
+            get    | configmaps/extension-apiserver-authentication | kube-system | yes
+            get    | configmaps/other                        | kube-system | no
             get    | secrets                                 | default | no
             """)
     void serviceAccountMayDoWhatAranyaDoesAndNoMore(String verb, String resource, String where, String expected,
@@ -77,10 +79,11 @@ class RbacManifestE2E {
         } finally {
             controlPlane.kubectl(null, "delete", "clusterrole,clusterrolebinding", "aranya-" + ns, "--ignore-not-found");
             controlPlane.kubectl(null, "delete", "role,rolebinding", "-n", "kube-node-lease", "aranya-" + ns, "--ignore-not-found");
+            controlPlane.kubectl(null, "delete", "rolebinding", "-n", "kube-system", "aranya-" + ns, "--ignore-not-found");
         }
     }
 
-    /** The manifest for a test namespace; cluster-scoped objects and those in kube-node-lease get its name too. */
+    /** The manifest for a test namespace; cluster-scoped objects and those in kube-node-lease and kube-system get its name too. */
     private static String forNamespace(String namespace) throws Exception {
         return Files.readString(RBAC)
                 .replace("namespace: aranya\n", "namespace: " + namespace + "\n")
