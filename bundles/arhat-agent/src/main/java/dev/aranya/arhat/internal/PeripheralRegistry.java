@@ -143,9 +143,10 @@ public final class PeripheralRegistry {
         lifecycle.execute(() -> {
             device = deviceName;
             desired = Map.copyOf(byName);
-            reconcile();
             // Aranya learns the state after every set it sends, even an unchanged one (a new connection)
-            publish();
+            if (!reconcile()) {
+                publish();
+            }
         });
     }
 
@@ -170,8 +171,12 @@ public final class PeripheralRegistry {
         return samples;
     }
 
-    /** Brings the open peripherals in line with the desired ones and the bound drivers; on the lifecycle thread. */
-    private void reconcile() {
+    /**
+     * Brings the open peripherals in line with the desired ones and the bound drivers; on the lifecycle thread.
+     *
+     * @return whether a state changed (and was reported)
+     */
+    private boolean reconcile() {
         Map<String, dev.aranya.protocol.v1.Peripheral> wanted = desired;
         for (Opened opened : List.copyOf(open.values())) {
             String name = opened.config().name();
@@ -201,6 +206,7 @@ public final class PeripheralRegistry {
             publish();
             collector.execute(this::collect);
         }
+        return changed;
     }
 
     private PeripheralState tryOpen(dev.aranya.protocol.v1.Peripheral spec) {

@@ -12,28 +12,28 @@ import java.util.function.UnaryOperator;
 /**
  * A small Modbus TCP server for tests: 100 coils, holding and input registers, function codes 1, 3, 4, 5, 6; an
  * unknown function or an address beyond the tables gets a Modbus exception. {@link #tamper} rewrites replies, to
- * play a hostile server.
+ * play a hostile server. Also used by the end-to-end tests (itests), through this module's test jar.
  */
-final class ModbusSimulator implements AutoCloseable {
-    final int[] coils = new int[100];
-    final int[] holding = new int[100];
-    final int[] input = new int[100];
+public final class ModbusSimulator implements AutoCloseable {
+    public final int[] coils = new int[100];
+    public final int[] holding = new int[100];
+    public final int[] input = new int[100];
     private final ServerSocket server;
     private volatile UnaryOperator<byte[]> tamper = UnaryOperator.identity();
 
-    ModbusSimulator() throws IOException {
+    public ModbusSimulator() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "modbus-simulator");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** Every later reply (the whole ADU) passes through this. */
-    void tamper(UnaryOperator<byte[]> replies) {
+    public void tamper(UnaryOperator<byte[]> replies) {
         tamper = replies;
     }
 
