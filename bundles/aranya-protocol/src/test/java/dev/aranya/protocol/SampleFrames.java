@@ -22,6 +22,13 @@ import dev.aranya.protocol.v1.MetricType;
 import dev.aranya.protocol.v1.NodeAddress;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
+import dev.aranya.protocol.v1.Peripheral;
+import dev.aranya.protocol.v1.PeripheralConnector;
+import dev.aranya.protocol.v1.PeripheralMetric;
+import dev.aranya.protocol.v1.PeripheralOperation;
+import dev.aranya.protocol.v1.PeripheralState;
+import dev.aranya.protocol.v1.Peripherals;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import dev.aranya.protocol.v1.Ping;
 import dev.aranya.protocol.v1.Pong;
 import dev.aranya.protocol.v1.PortForward;
@@ -81,6 +88,16 @@ final class SampleFrames {
                         .setLoad1M(0.5).setLoad5M(0.25).setLoad15M(0.125)
                         .addMetrics(MetricSample.newBuilder().setName("modbus_temperature_celsius")
                                 .putLabels("sensor", "boiler").setType(MetricType.METRIC_TYPE_GAUGE).setValue(71.5))).build(), up),
+                new Sample(frame(0, 6).setPeripherals(Peripherals.newBuilder().addPeripherals(Peripheral.newBuilder()
+                        .setName("boiler").setConnector(PeripheralConnector.newBuilder().setMethod("modbus-tcp")
+                                .setTarget("10.0.0.9:502").putParams("unitId", "3"))
+                        .addOperations(PeripheralOperation.newBuilder().setName("set-temperature")
+                                .putParams("function", "write-single-register").putParams("address", "40"))
+                        .addMetrics(PeripheralMetric.newBuilder().setName("modbus_temperature_celsius")
+                                .setValueType(MetricType.METRIC_TYPE_GAUGE).putParams("address", "41")))).build(), down),
+                new Sample(frame(0, 6).setPeripheralsStatus(PeripheralsStatus.newBuilder().addPeripherals(PeripheralState.newBuilder()
+                        .setName("boiler").setPhase(PeripheralState.Phase.PHASE_DRIVER_MISSING)
+                        .setMessage("no driver for connector method 'modbus-tcp'"))).build(), up),
                 new Sample(frame(0, 4).setPing(Ping.newBuilder().setNonce(42).setSentAt(NOW)).build(), up),
                 new Sample(frame(0, 2).setPong(Pong.newBuilder().setNonce(42).setPingSentAt(NOW).setSentAt(NOW)).build(), down),
                 new Sample(frame(0, 5).setError(ErrorInfo.newBuilder().setCode(ErrorCode.ERROR_CODE_UNSUPPORTED)

@@ -3,6 +3,7 @@ package dev.aranya.itests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aranya.api.model.EdgeDevice;
+import dev.aranya.driver.modbus.internal.ModbusSimulator;
 import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
@@ -28,10 +29,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Peripherals as a user meets them (issue 9): an EdgeDevice declares peripherals, the agent (a process) drives them
- * through driver bundles, kubectl runs their operations and reads their metrics through the node proxy. The agent
- * starts without the process driver: dropping its jar into the running agent's {@code deploy/} brings the
- * peripheral up, removing it takes only that peripheral down, and the agent keeps running throughout.
+ * Peripherals as a user meets them (issue 9): an EdgeDevice declares a {@code process} peripheral and a
+ * {@code modbus-tcp} one (against a Modbus TCP simulator), the agent (a process) drives them through driver bundles,
+ * kubectl runs their operations and reads their metrics through the node proxy. The agent starts without the process
+ * driver: dropping its jar into the running agent's {@code deploy/} brings that peripheral up, removing it takes only
+ * that peripheral down, and the agent keeps running throughout.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -46,6 +48,7 @@ class PeripheralsE2E {
     private DistributionProcess aranya;
     private DistributionProcess agent;
     private Path processDriverJar;
+    private ModbusSimulator plc;
 
     @BeforeAll
     void startAranyaAndAgent(ControlPlane controlPlane, TestNamespace namespace, @TempDir Path work) throws Exception {
@@ -68,6 +71,8 @@ class PeripheralsE2E {
                 exit ${2:-0}
                 """);
         Path temperature = Files.writeString(work.resolve("temperature"), "temp=21.5\n");
+        plc = new ModbusSimulator();
+        plc.holding[41] = 1200;
         aranya = chain.aranya().start();
         agent.start();
         controlPlane.kubectl("""
@@ -92,17 +97,31 @@ class PeripheralsE2E {
                       params:
                         file: %s
                         pattern: "temp=([0-9.]+)"
-                  - name: relay
+                  - name: plc
                     connector:
                       method: modbus-tcp
-                      target: 127.0.0.1:1
-                """.formatted(DEVICE, sensor, temperature), "-n", namespace.name(), "apply", "-f", "-")
+                      target: 127.0.0.1:%d
+                    operations:
+                    - name: set-speed
+                      params:
+                        function: write-single-register
+                        address: "40"
+                    metrics:
+                    - name: plc_motor_speed_rpm
+                      valueType: gauge
+                      params:
+                        function: read-holding-registers
+                        address: "41"
+                """.formatted(DEVICE, sensor, temperature, plc.port()), "-n", namespace.name(), "apply", "-f", "-")
                 .orThrow("kubectl apply EdgeDevice");
         awaitCondition("Connected", "True", "", 300);
     }
 
     @AfterAll
-    void stop() throws InterruptedException {
+    void stop() throws InterruptedException, IOException {
+        if (plc != null) {
+            plc.close();
+        }
         if (agent != null) {
             agent.stop();
         }
@@ -120,7 +139,7 @@ class PeripheralsE2E {
     void aPeripheralWithoutItsDriverIsReportedAndItsOperationsSaySo() throws IOException {
         Condition ready = awaitCondition("PeripheralsReady", "False", "sensor: no driver for connector method 'process'", 60);
         assertThat(ready.getReason()).isEqualTo("DriverMissing");
-        assertThat(ready.getMessage()).contains("relay: no driver for connector method 'modbus-tcp'");
+        assertThat(ready.getMessage()).doesNotContain("plc");
         assertThat(controlPlane.kubectl(null, "-n", namespace.name(), "get", "events", "--field-selector",
                 "involvedObject.name=" + DEVICE).stdout()).contains("DriverMissing");
 
@@ -134,9 +153,8 @@ class PeripheralsE2E {
     void droppingTheDriverIntoDeployBringsThePeripheralUp() throws IOException {
         Files.copy(processDriverJar, agent.home().resolve("deploy").resolve(processDriverJar.getFileName()));
 
-        Condition ready = awaitCondition("PeripheralsReady", "False", "relay:", 60);
-        await("sensor ready", () -> Optional.of(condition("PeripheralsReady")).filter(c -> !c.getMessage().contains("sensor")), 60);
-        assertThat(ready.getReason()).isEqualTo("DriverMissing");
+        Condition ready = awaitCondition("PeripheralsReady", "True", "2 peripherals ready", 60);
+        assertThat(ready.getReason()).isEqualTo("AllReady");
         assertThat(agentConnections()).isEqualTo(1);
     }
 
@@ -152,6 +170,15 @@ class PeripheralsE2E {
         ControlPlane.Result ok = exec("sensor", "read", "again");
         assertThat(ok.exitCode()).as(ok.stderr()).isZero();
         assertThat(ok.stdout()).isEqualTo("sensor read again\n");
+
+        ControlPlane.Result write = exec("plc", "set-speed", "1500");
+        assertThat(write.exitCode()).as(write.stderr()).isZero();
+        assertThat(write.stdout()).isEqualTo("wrote 1500 to register 40\n");
+        assertThat(plc.holding[40]).isEqualTo(1500);
+
+        ControlPlane.Result usage = exec("plc", "set-speed", "fast");
+        assertThat(usage.exitCode()).isEqualTo(2);
+        assertThat(usage.stderr()).contains("the value to write must be within 0..65535, was 'fast'");
     }
 
     @Test
@@ -172,6 +199,9 @@ class PeripheralsE2E {
         }, 90);
 
         assertThat(line).contains("device=\"" + DEVICE + "\"").contains("peripheral=\"sensor\"").endsWith(" 21.5");
+        String modbus = controlPlane.kubectl(null, "get", "--raw", "/api/v1/nodes/" + DEVICE + "/proxy/metrics").stdout()
+                .lines().filter(l -> l.startsWith("plc_motor_speed_rpm{")).findFirst().orElseThrow();
+        assertThat(modbus).contains("peripheral=\"plc\"").endsWith(" 1200");
     }
 
     @Test
@@ -183,8 +213,12 @@ class PeripheralsE2E {
         ControlPlane.Result exec = exec("sensor", "read");
         assertThat(exec.exitCode()).isNotZero();
         assertThat(exec.stderr()).contains("not ready");
-        // the agent did not restart, and the device host is still there
+        // the agent did not restart; the other peripheral and the device host are still there
         assertThat(agentConnections()).isEqualTo(1);
+        assertThat(condition("PeripheralsReady").getMessage()).doesNotContain("plc");
+        ControlPlane.Result write = exec("plc", "set-speed", "10");
+        assertThat(write.exitCode()).as(write.stderr()).isZero();
+        assertThat(plc.holding[40]).isEqualTo(10);
         ControlPlane.Result host = controlPlane.kubectl(null, "-n", namespace.name(), "exec", DEVICE, "--", "echo", "host");
         assertThat(host.stdout()).isEqualTo("host\n");
     }
