@@ -8,6 +8,7 @@ import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.KarafDistribution;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class KarafFeaturesE2E {
     private static final String FEATURES = "mvn:dev.aranya/aranya-features/" + System.getProperty("aranya.version")
             + "/xml/features";
+
+    private static final Pattern NOT_STARTED = Pattern.compile("(Installed|Resolved)\\s[^\n]*dev\\.aranya");
 
     @TempDir
     Path work;
@@ -29,9 +32,13 @@ class KarafFeaturesE2E {
                     "namespace", namespace.name()));
             karaf.start();
 
-            karaf.execute("feature:repo-add " + FEATURES, "feature:install aranya-core");
+            // -r: no refresh of bundles already running; a refresh of the BouncyCastle users would restart Karaf's own SSH
+            // server under this very session
+            karaf.execute("feature:repo-add " + FEATURES, "feature:install -r aranya-core");
 
-            String bundles = karaf.execute("bundle:list -s -t 0");
+            // Karaf starts the installed bundles in the background, in start-level order
+            String bundles = karaf.awaitOutput("bundle:list -s -t 0", 
+                    out -> !NOT_STARTED.matcher(out).find(), 180);
             assertThat(bundles).as(bundles).containsPattern("Active\\s.*dev\\.aranya\\.kube")
                     .containsPattern("Active\\s.*dev\\.aranya\\.api")
                     .containsPattern("Active\\s.*io\\.fabric8\\.kubernetes-client-all")

@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A real Apache Karaf distribution (the tar.gz from Maven Central), unpacked and started as its own process, driven
@@ -93,6 +94,21 @@ public final class KarafDistribution implements AutoCloseable {
         if (!client.waitFor(300, TimeUnit.SECONDS) || client.exitValue() != 0) {
             throw new IllegalStateException("Karaf commands " + List.of(commands) + " failed:\n" + output
                     + "\n--- karaf.log tail ---\n" + logTail());
+        }
+        return output;
+    }
+
+    /**
+     * Runs a command until its output satisfies the condition (Karaf does much in the background), and returns the
+     * last output; the caller asserts on it.
+     */
+    public String awaitOutput(String command, Predicate<String> condition, int seconds)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        String output = execute(command);
+        while (!condition.test(output) && System.nanoTime() < deadline) {
+            Thread.sleep(2000);
+            output = execute(command);
         }
         return output;
     }
