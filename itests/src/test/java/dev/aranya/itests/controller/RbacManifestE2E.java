@@ -13,12 +13,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * deploy/kubernetes/rbac.yaml on the real apiserver: accepted as it is, and, applied for a test namespace, it grants
+ * runtime/src/main/kubernetes/rbac.yaml on the real apiserver: accepted as it is, and, applied for a test namespace, it grants
  * Aranya's service account what the controller, the certificates and the kubelet endpoints do, and nothing broader.
  */
 @ExtendWith(ControlPlaneExtension.class)
 class RbacManifestE2E {
-    private static final Path RBAC = Path.of(System.getProperty("aranya.repo.dir", "."), "deploy/kubernetes/rbac.yaml");
+    private static final Path RBAC = Path.of(System.getProperty("aranya.repo.dir", "."), "runtime/src/main/kubernetes/rbac.yaml");
 
     @Test
     void manifestIsAcceptedByTheApiserver(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
