@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -24,7 +24,7 @@ public final class AgentEndpoint {
     private final Supplier<NodeInfo> nodeInfo;
     private final Supplier<NodeStatus> status;
     private final ScheduledExecutorService scheduler;
-    private final Consumer<Peripherals> peripherals;
+    private final BiConsumer<Peripherals, AgentConnection> peripherals;
 
     /**
      * @param settings  what the Hello announces
@@ -36,18 +36,19 @@ public final class AgentEndpoint {
     public AgentEndpoint(AgentSettings settings, HostStreams host, Supplier<NodeInfo> nodeInfo,
                          Supplier<NodeStatus> status, ScheduledExecutorService scheduler) {
         // without the peripherals capability Aranya sends no peripherals
-        this(settings, host, nodeInfo, status, scheduler, ignored -> { });
+        this(settings, host, nodeInfo, status, scheduler, (ignored, connection) -> { });
     }
 
     /**
      * An endpoint of an agent that drives peripherals: its settings announce {@code Capabilities.PERIPHERALS}.
      *
-     * @param peripherals takes each set of peripherals Aranya sends, on the endpoint's threads: must not block; the
-     *                    agent answers with {@link AgentConnection#updatePeripheralsStatus}
+     * @param peripherals takes each set of peripherals Aranya sends with the connection it came on, on the endpoint's
+     *                    threads: must not block; the agent answers on that connection with
+     *                    {@link AgentConnection#updatePeripheralsStatus}
      */
     public AgentEndpoint(AgentSettings settings, HostStreams host, Supplier<NodeInfo> nodeInfo,
                          Supplier<NodeStatus> status, ScheduledExecutorService scheduler,
-                         Consumer<Peripherals> peripherals) {
+                         BiConsumer<Peripherals, AgentConnection> peripherals) {
         this.peripherals = Objects.requireNonNull(peripherals, "peripherals");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.host = Objects.requireNonNull(host, "host");

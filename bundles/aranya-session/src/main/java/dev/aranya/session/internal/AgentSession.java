@@ -33,7 +33,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +46,7 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
     private final AgentSettings settings;
     private final HostStreams host;
     private final Supplier<NodeStatus> status;
-    private final Consumer<Peripherals> peripherals;
+    private final BiConsumer<Peripherals, AgentConnection> peripherals;
     private final CompletableFuture<Void> established = new CompletableFuture<>();
     private final CompletableFuture<Disconnect> disconnected = new CompletableFuture<>();
     private NodeInfo nodeInfo;
@@ -56,7 +56,7 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
     private ScheduledFuture<?> statusReports;
 
     public AgentSession(AgentSettings settings, HostStreams host, NodeInfo nodeInfo, Supplier<NodeStatus> status,
-                        Consumer<Peripherals> peripherals, ScheduledExecutorService scheduler) {
+                        BiConsumer<Peripherals, AgentConnection> peripherals, ScheduledExecutorService scheduler) {
         super(Direction.ARANYA_TO_AGENT, scheduler, newConnectionId());
         this.settings = settings;
         this.host = host;
@@ -189,7 +189,7 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
                             "Aranya sent peripherals, but this agent did not announce the capability");
                 }
                 Peripherals received = frame.getPeripherals();
-                callbacks.add(() -> peripherals.accept(received));
+                callbacks.add(() -> peripherals.accept(received, this));
             }
             case CANCEL -> {
                 AgentStreamImpl stream = existingStream(frame);

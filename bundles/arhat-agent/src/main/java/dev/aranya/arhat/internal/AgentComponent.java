@@ -88,13 +88,7 @@ public final class AgentComponent {
                         Capabilities.PERIPHERALS)),
                 new PeripheralStreams(host, peripherals, operations), this::readNodeInfo,
                 () -> status.get().toBuilder().addAllMetrics(peripherals.samples()).build(), scheduler,
-                received -> peripherals.configure(device.name(), received));
-        peripherals.onStatus(peripheralsStatus -> {
-            AgentConnection current = connection;
-            if (current != null) {
-                current.updatePeripheralsStatus(peripheralsStatus);
-            }
-        });
+                (received, on) -> peripherals.configure(device.name(), received, on::updatePeripheralsStatus));
         this.connector = new Thread(() -> connectLoop(device), "arhat-connect");
         if (device.namespace().isBlank() || device.name().isBlank()) {
             LOG.error("The agent does not connect: set deviceNamespace and deviceName (the EdgeDevice this device is) in "

@@ -122,18 +122,15 @@ public final class PeripheralRegistry {
         lifecycle.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Where each new {@link PeripheralsStatus} goes (the agent sends it to Aranya); called on the registry's thread. */
-    void onStatus(Consumer<PeripheralsStatus> listener) {
-        statusListener = listener;
-    }
-
     /**
      * Takes the peripherals Aranya sent: opens the new ones, closes the ones that are gone, reopens the changed ones,
      * then reports the state of all. Does not block.
      *
      * @param deviceName the EdgeDevice's name, the {@code device} label of the metrics
+     * @param reportTo   where this and every later {@link PeripheralsStatus} goes (the connection the set came on),
+     *                   called on the registry's thread
      */
-    void configure(String deviceName, Peripherals peripherals) {
+    void configure(String deviceName, Peripherals peripherals, Consumer<PeripheralsStatus> reportTo) {
         Map<String, dev.aranya.protocol.v1.Peripheral> byName = new LinkedHashMap<>();
         for (dev.aranya.protocol.v1.Peripheral peripheral : peripherals.getPeripheralsList()) {
             if (byName.putIfAbsent(peripheral.getName(), peripheral) != null) {
@@ -143,6 +140,7 @@ public final class PeripheralRegistry {
         lifecycle.execute(() -> {
             device = deviceName;
             desired = Map.copyOf(byName);
+            statusListener = reportTo;
             // Aranya learns the state after every set it sends, even an unchanged one (a new connection)
             if (!reconcile()) {
                 publish();

@@ -101,9 +101,8 @@ class PeripheralRegistryTest {
 
     @Test
     void aPeripheralWaitsForItsDriverAndGoesDownWithIt() throws Exception {
-        registry.onStatus(reports::add);
         registry.configure("rpi", Peripherals.newBuilder().addPeripherals(peripheral("tank", "echo", ""))
-                .addPeripherals(peripheral("broken", "echo", "bad")).build());
+                .addPeripherals(peripheral("broken", "echo", "bad")).build(), reports::add);
 
         Map<String, PeripheralState> missing = nextReport();
         assertThat(missing.get("tank").getPhase()).isEqualTo(Phase.PHASE_DRIVER_MISSING);
@@ -126,9 +125,8 @@ class PeripheralRegistryTest {
 
     @Test
     void execRunsTheNamedOperationAndRefusesOthersListingTheValidOnes() throws Exception {
-        registry.onStatus(reports::add);
         registry.bindDriver(new EchoDriver(), Map.of(DeviceDriver.METHOD_PROPERTY, "echo"));
-        registry.configure("rpi", Peripherals.newBuilder().addPeripherals(peripheral("tank", "echo", "")).build());
+        registry.configure("rpi", Peripherals.newBuilder().addPeripherals(peripheral("tank", "echo", "")).build(), reports::add);
         assertThat(nextReport().get("tank").getPhase()).isEqualTo(Phase.PHASE_READY);
 
         RecordingStream ran = exec("tank", "echo", "a", "b");
@@ -144,9 +142,8 @@ class PeripheralRegistryTest {
 
     @Test
     void metricsCarryTheDeviceAndPeripheralLabelsAndTheSpecsType() throws Exception {
-        registry.onStatus(reports::add);
         registry.bindDriver(new EchoDriver(), Map.of(DeviceDriver.METHOD_PROPERTY, "echo"));
-        registry.configure("rpi", Peripherals.newBuilder().addPeripherals(peripheral("tank", "echo", "")).build());
+        registry.configure("rpi", Peripherals.newBuilder().addPeripherals(peripheral("tank", "echo", "")).build(), reports::add);
         nextReport();
 
         RecordingStream.await(() -> !registry.samples().isEmpty(), "metrics collected");
