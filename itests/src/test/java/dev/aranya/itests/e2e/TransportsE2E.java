@@ -19,6 +19,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -233,9 +234,15 @@ class TransportsE2E {
         try (KubectlPortForward forward = KubectlPortForward.start(Path.of("kubectl"), controlPlane.kubeconfig(),
                 namespace.name(), device("tcp"), echo.port());
                 PacedTransfer transfer = PacedTransfer.start(forward.localPort())) {
+            Process mqttExec = new ProcessBuilder("kubectl", "--kubeconfig", controlPlane.kubeconfig().toString(),
+                    "-n", namespace.name(), "exec", "-i", device("mqtt"), "--", "cat").start();
             byte[] mqttJar = Files.readAllBytes(mqttJarInDeploy);
             Files.delete(mqttJarInDeploy);
             awaitReady(device("mqtt"), "Unknown|False", 60);
+            assertThat(mqttExec.waitFor(30, TimeUnit.SECONDS)).as("an exec on the MQTT device ends").isTrue();
+            String execError = new String(mqttExec.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(mqttExec.exitValue()).as(execError).isNotZero();
+            assertThat(execError).contains("the device is offline");
             assertThat(readyStatus(device("tcp"))).isEqualTo("True");
             assertThat(readyStatus(device("grpc"))).isEqualTo("True");
 
