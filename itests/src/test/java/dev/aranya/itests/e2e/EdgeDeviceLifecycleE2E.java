@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
-import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
+import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.DistributionProcess;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -13,12 +13,18 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -139,6 +145,27 @@ class EdgeDeviceLifecycleE2E {
 
         assertThat(logs.exitCode()).as(logs.stderr()).isZero();
         assertThat(logs.stdout().lines().count()).isBetween(1L, 5L);
+    }
+
+    @Test
+    @Order(4)
+    void aranyasMetricsAndReadinessShowTheConnectedDevice() throws Exception {
+        Matcher endpoint = Pattern.compile("Metrics and health endpoint on http://([^/]+)/").matcher(aranya.output());
+        assertThat(endpoint.find()).as("the endpoint's log line").isTrue();
+        HttpClient http = HttpClient.newHttpClient();
+        URI base = URI.create("http://" + endpoint.group(1));
+
+        String metrics = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String ns = "namespace=\"" + namespace.name() + "\"";
+        assertThat(metrics).contains("aranya_leader{" + ns + "} 1\n")
+                .contains("aranya_devices{" + ns + "} 1\n")
+                .contains("aranya_devices_online{" + ns + ",transport=\"tcp\"} 1\n")
+                .contains("aranya_sessions{transport=\"tcp\"} 1\n")
+                .containsPattern("aranya_reconciles_total\\{" + ns + ",outcome=\"success\"\\} [1-9]")
+                .containsPattern("aranya_node_certificate_expiry_timestamp_seconds\\{node=\"" + DEVICE + "\"\\} \\d+");
+        assertThat(http.send(HttpRequest.newBuilder(base.resolve("/readyz")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.aranya.controller.internal;
 import dev.aranya.api.certs.NodeCertificates;
 import dev.aranya.api.host.HostAddresses;
 import dev.aranya.api.kubelet.KubeletEndpoints;
+import dev.aranya.api.metrics.MetricsSource;
+import dev.aranya.api.metrics.MetricsWriter;
 import dev.aranya.api.session.DeviceSessions;
 import dev.aranya.api.transport.DeviceTransport;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,14 +36,16 @@ import org.slf4j.LoggerFactory;
  * while it leads, runs a {@link DeviceController}. Transports, kubelet endpoints and node certificates may come and
  * go while it runs; the devices they concern are reconciled again when they do.
  */
-@Component(service = {}, configurationPid = ControllerConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+// immediate: it must compete for leadership from the start, not when its metrics are first read
+@Component(service = MetricsSource.class, immediate = true, configurationPid = ControllerConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ControllerConfig.class)
-public final class ControllerComponent implements LeaderElection.Listener {
+public final class ControllerComponent implements LeaderElection.Listener, MetricsSource {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerComponent.class);
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration START_RETRY = Duration.ofSeconds(5);
 
     private final BoundServices services = new BoundServices();
+    private final ReconcileMetrics metrics = new ReconcileMetrics();
     private final KubernetesClient client;
     private final DeviceSessions sessions;
     private final HostAddresses host;
@@ -50,8 +54,8 @@ public final class ControllerComponent implements LeaderElection.Listener {
     private final LeaderElection election;
     /** starts and stops the leader's DeviceController, in order, off the election's thread */
     private final ScheduledExecutorService leadershipThread;
-    // touched by the leadership thread only
-    private DeviceController running;
+    // written by the leadership thread only
+    private volatile DeviceController running;
     private volatile boolean leading;
 
     @Activate
@@ -114,11 +118,23 @@ public final class ControllerComponent implements LeaderElection.Listener {
         }
     }
 
+    @Override
+    public void collect(MetricsWriter writer) {
+        writer.gauge("aranya_leader", "1 while this instance leads the namespace", Map.of("namespace", namespace),
+                leading ? 1 : 0);
+        metrics.collect(namespace, writer);
+        DeviceController controller = running;
+        if (controller != null) {
+            controller.collect(writer);
+        }
+    }
+
     private void startController() {
         if (!leading || running != null) {
             return;
         }
-        DeviceController controller = new DeviceController(client, namespace, settings, services, sessions, host, Clock.systemUTC());
+        DeviceController controller = new DeviceController(client, namespace, settings, services, sessions, host, metrics,
+                Clock.systemUTC());
         try {
             controller.start(SYNC_TIMEOUT);
             running = controller;

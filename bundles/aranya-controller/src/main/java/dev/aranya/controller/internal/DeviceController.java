@@ -2,12 +2,13 @@ package dev.aranya.controller.internal;
 
 import dev.aranya.api.Aranya;
 import dev.aranya.api.host.HostAddresses;
+import dev.aranya.api.metrics.MetricsWriter;
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.session.DeviceSession;
 import dev.aranya.api.session.DeviceSessions;
 import dev.aranya.api.session.SessionListener;
-import dev.aranya.protocol.v1.PeripheralsStatus;
 import dev.aranya.api.transport.DeviceId;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -20,7 +21,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,6 +63,7 @@ final class DeviceController implements AutoCloseable {
     private final ScheduledExecutorService renewers;
     private final WorkQueue queue;
     private final DeviceStates states;
+    private final ReconcileMetrics metrics;
     private final KubeletPorts ports;
     private DeviceReconciler reconciler;
     private List<SharedIndexInformer<?>> informers = List.of();
@@ -67,8 +71,9 @@ final class DeviceController implements AutoCloseable {
     private AutoCloseable hostWatch;
 
     DeviceController(KubernetesClient client, String namespace, Settings settings, BoundServices services,
-                     DeviceSessions sessions, HostAddresses host, Clock clock) {
+                     DeviceSessions sessions, HostAddresses host, ReconcileMetrics metrics, Clock clock) {
         this.client = client;
+        this.metrics = metrics;
         this.namespace = namespace;
         this.settings = settings;
         this.services = services;
@@ -197,15 +202,20 @@ final class DeviceController implements AutoCloseable {
                     return;
                 }
                 String name = next.get();
+                long started = System.nanoTime();
+                ReconcileMetrics.Outcome outcome = ReconcileMetrics.Outcome.ERROR;
                 try {
                     reconciler.reconcile(name);
                     queue.forget(name);
+                    outcome = ReconcileMetrics.Outcome.SUCCESS;
                 } catch (DeviceReconciler.RetryLater e) {
+                    outcome = ReconcileMetrics.Outcome.RETRY;
                     Duration delay = queue.addRateLimited(name);
                     LOG.info("Device {}/{} again in {} ms: {}", namespace, name, delay.toMillis(), e.getMessage());
                 } catch (KubernetesClientException e) {
                     Duration delay = queue.addRateLimited(name);
                     if (e.getCode() == 409) {
+                        outcome = ReconcileMetrics.Outcome.CONFLICT;
                         // the usual race of a write against the informer's not yet updated copy
                         LOG.debug("Device {}/{} again in {} ms: the cache was behind", namespace, name, delay.toMillis());
                     } else {
@@ -215,12 +225,28 @@ final class DeviceController implements AutoCloseable {
                     Duration delay = queue.addRateLimited(name);
                     LOG.warn("Reconciling device {}/{} failed (again in {} ms)", namespace, name, delay.toMillis(), e);
                 } finally {
+                    metrics.record(outcome, System.nanoTime() - started);
                     queue.done(name);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The devices this leader serves: all of them, and those online per transport. */
+    void collect(MetricsWriter writer) {
+        Map<String, DeviceState> all = states.all();
+        writer.gauge("aranya_devices", "EdgeDevices the leader serves", Map.of("namespace", namespace), all.size());
+        Map<String, Long> online = new TreeMap<>();
+        all.values().forEach(state -> {
+            DeviceSession session = state.session;
+            if (session != null) {
+                online.merge(session.method(), 1L, Long::sum);
+            }
+        });
+        online.forEach((method, count) -> writer.gauge("aranya_devices_online", "EdgeDevices whose agent is connected",
+                Map.of("namespace", namespace, "transport", method), count));
     }
 
     @Override

@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * {@code /livez} answers while the runtime runs, {@code /readyz} while the apiserver answers the configured client.
  * Requests are handled off the event loop, so a slow source or apiserver never blocks the connection handling.
  */
-@Component(service = ObservabilityServer.class, configurationPid = ObservabilityConfig.PID,
+// immediate: it serves HTTP from the start; no one asks for its service object
+@Component(service = ObservabilityServer.class, immediate = true, configurationPid = ObservabilityConfig.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ObservabilityConfig.class)
 public final class ObservabilityServer {
@@ -87,7 +88,9 @@ public final class ObservabilityServer {
         }
         readinessChecks.scheduleWithFixedDelay(this::checkReadiness, 0,
                 Math.max(1, config.readinessCacheSeconds()), TimeUnit.SECONDS);
-        LOG.info("Metrics and health endpoint on http://{}/ (/metrics, /livez, /readyz)", server.localAddress());
+        InetSocketAddress bound = (InetSocketAddress) server.localAddress();
+        LOG.info("Metrics and health endpoint on http://{}:{}/ (/metrics, /livez, /readyz)", bound.getHostString(),
+                bound.getPort());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
