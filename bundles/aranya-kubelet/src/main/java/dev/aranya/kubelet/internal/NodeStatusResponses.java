@@ -5,6 +5,7 @@ import dev.aranya.protocol.v1.MetricSample;
 import dev.aranya.protocol.v1.MetricType;
 import dev.aranya.protocol.v1.NodeStatus;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -111,8 +112,11 @@ final class NodeStatusResponses {
         return text.toString();
     }
 
-    private static String metrics(Optional<NodeStatus> reported) {
+    static String metrics(Optional<NodeStatus> reported) {
         StringBuilder text = new StringBuilder(resourceMetrics(reported));
+        // the exposition format wants one TYPE line per metric and its samples together, whatever the order reported
+        Map<String, String> types = new LinkedHashMap<>();
+        Map<String, StringBuilder> samples = new LinkedHashMap<>();
         reported.ifPresent(status -> {
             for (MetricSample metric : status.getMetricsList()) {
                 String name = metric.getName().replaceAll("[^a-zA-Z0-9_:]", "_");
@@ -121,21 +125,24 @@ final class NodeStatusResponses {
                 }
                 String type = metric.getType() == MetricType.METRIC_TYPE_COUNTER ? "counter"
                         : metric.getType() == MetricType.METRIC_TYPE_GAUGE ? "gauge" : "untyped";
-                text.append("# TYPE ").append(name).append(' ').append(type).append('\n').append(name);
+                types.putIfAbsent(name, type);
+                StringBuilder sample = samples.computeIfAbsent(name, n -> new StringBuilder()).append(name);
                 if (metric.getLabelsCount() > 0) {
-                    text.append('{');
+                    sample.append('{');
                     boolean first = true;
                     for (Map.Entry<String, String> label : metric.getLabelsMap().entrySet()) {
-                        text.append(first ? "" : ",").append(label.getKey().replaceAll("[^a-zA-Z0-9_]", "_"))
+                        sample.append(first ? "" : ",").append(label.getKey().replaceAll("[^a-zA-Z0-9_]", "_"))
                                 .append("=\"").append(label.getValue().replace("\\", "\\\\").replace("\"", "\\\"")
                                         .replace("\n", "\\n")).append('"');
                         first = false;
                     }
-                    text.append('}');
+                    sample.append('}');
                 }
-                text.append(' ').append(value(metric.getValue())).append('\n');
+                sample.append(' ').append(value(metric.getValue())).append('\n');
             }
         });
+        types.forEach((name, type) -> text.append("# TYPE ").append(name).append(' ').append(type).append('\n')
+                .append(samples.get(name)));
         return text.toString();
     }
 
