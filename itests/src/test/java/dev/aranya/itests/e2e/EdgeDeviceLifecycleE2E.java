@@ -139,6 +139,17 @@ class EdgeDeviceLifecycleE2E {
     }
 
     @Test
+    @Order(3)
+    void kubectlAttachTypesIntoTheDevicesConsole() {
+        // typed at once, before the agent has started the console's shell: nothing may be lost
+        ControlPlane.Result attach = controlPlane.kubectl("echo attached-$((6*7))\nexit 0\n", "-n", namespace.name(),
+                "attach", "-i", DEVICE, "-c", "host");
+
+        assertThat(attach.exitCode()).as(attach.stderr()).isZero();
+        assertThat(attach.stdout()).contains("attached-42");
+    }
+
+    @Test
     @Order(4)
     void kubectlLogsReadsTheDeviceLog() {
         ControlPlane.Result logs = controlPlane.kubectl(null, "-n", namespace.name(), "logs", "--tail", "5", DEVICE);

@@ -6,13 +6,21 @@ import dev.aranya.protocol.v1.Cancel;
 import dev.aranya.protocol.v1.Channel;
 import dev.aranya.protocol.v1.ErrorCode;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 
 /** One kubectl attach to a host console ({@link Consoles}): a detach (cancel, lost connection) leaves the shell running. */
 final class AttachStream extends HostStream implements Consoles.Attachment {
     private final Attach request;
     private final Consoles consoles;
     private volatile Consoles.Console console;
-    private volatile boolean inputClosed;
+    /**
+     * Input that arrived before the console was joined (kubectl types at once; the protocol lets Aranya send within
+     * the initial window before the stream is accepted), in order, with {@link #INPUT_CLOSED} for a half-close.
+     * Touched on the inbound executor only; bounded by the window, as its credit returns once it is typed.
+     */
+    private final ArrayDeque<byte[]> pendingInput = new ArrayDeque<>();
+    private static final byte[] INPUT_CLOSED = new byte[0];
+    private boolean inputClosed;
 
     AttachStream(Attach request, AgentStream stream, HostRuntime runtime, Consoles consoles) {
         super(stream, runtime);
@@ -30,6 +38,7 @@ final class AttachStream extends HostStream implements Consoles.Attachment {
         try {
             Consoles.Console joined = consoles.attach(request.getContainer(), this);
             console = joined;
+            inbound.execute(this::typePendingInput);
             if (ended()) {
                 joined.detach(this);
                 return;
@@ -60,18 +69,36 @@ final class AttachStream extends HostStream implements Consoles.Attachment {
     public void onData(Channel channel, ByteBuffer data) {
         byte[] bytes = copyOf(data);
         inbound.execute(() -> {
-            Consoles.Console joined = console;
-            if (joined != null && request.getStdin() && !inputClosed) {
-                joined.write(bytes);
-            }
-            stream.consumed(bytes.length);
+            pendingInput.add(bytes);
+            typePendingInput();
         });
     }
 
     /** This client stops typing; the console and the other clients carry on. */
     @Override
     public void onHalfClose(Channel channel) {
-        inputClosed = true;
+        inbound.execute(() -> {
+            pendingInput.add(INPUT_CLOSED);
+            typePendingInput();
+        });
+    }
+
+    /** Types what arrived into the console once it is joined; on the inbound executor. */
+    private void typePendingInput() {
+        Consoles.Console joined = console;
+        if (joined == null) {
+            return;
+        }
+        for (byte[] bytes = pendingInput.poll(); bytes != null; bytes = pendingInput.poll()) {
+            if (bytes == INPUT_CLOSED) {
+                inputClosed = true;
+                continue;
+            }
+            if (request.getStdin() && !inputClosed) {
+                joined.write(bytes);
+            }
+            stream.consumed(bytes.length);
+        }
     }
 
     @Override
