@@ -97,6 +97,8 @@ class MqttTransportTest {
         agent.send(hello(agentConnectionId()));
         cloud.nextConnection();
         Recorders.Frames cloudFrames = cloud.nextHandler();
+        // the hello delivered: the connection is fully set up (a stop racing its set-up is a known gap, see the notes)
+        cloudFrames.next();
 
         transport.deactivate();
         transport = null;
