@@ -41,7 +41,6 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -231,7 +230,6 @@ class TransportsE2E {
 
     @Test
     @Order(3)
-    @Disabled("intermittent: in one clean CI run the MQTT device stayed Ready for 60 s after its jar left deploy/ (issue 7)")
     void removingTheMqttBundleTakesOnlyTheMqttDeviceOfflineAndAddingItBackRestoresIt() throws Exception {
         try (KubectlPortForward forward = KubectlPortForward.start(Path.of("kubectl"), controlPlane.kubeconfig(),
                 namespace.name(), device("tcp"), echo.port());
@@ -267,6 +265,7 @@ class TransportsE2E {
     @Order(4)
     void updatingTheGrpcBundleLeavesTheOtherDevicesUntouched() throws Exception {
         Path grpcJar = aranya.home().resolve("deploy").resolve(stagedGrpcJar.getFileName());
+        int mqttConnections = connections("mqtt");
         try (KubectlPortForward forward = KubectlPortForward.start(Path.of("kubectl"), controlPlane.kubeconfig(),
                 namespace.name(), device("tcp"), echo.port());
                 PacedTransfer transfer = PacedTransfer.start(forward.localPort())) {
@@ -283,7 +282,7 @@ class TransportsE2E {
         assertThat(readyStatus(device("tcp"))).isEqualTo("True");
         assertThat(readyStatus(device("mqtt"))).isEqualTo("True");
         assertThat(connections("tcp")).as("TCP agent's connections").isEqualTo(1);
-        assertThat(connections("mqtt")).as("MQTT agent's connections").isEqualTo(2);
+        assertThat(connections("mqtt")).as("MQTT agent's connections").isEqualTo(mqttConnections);
     }
 
     private ControlPlane.Result kubectl(String stdin, String... args) {

@@ -52,6 +52,7 @@ final class MqttDeviceConnection implements DeviceConnection {
     private volatile long sessionConnectionId;
     private boolean closed; // guarded by this
     private String closeReason; // guarded by this
+    private boolean handlerToldClosed; // guarded by this
 
     /**
      * @param inbound    the direction of the frames this side receives
@@ -71,8 +72,21 @@ final class MqttDeviceConnection implements DeviceConnection {
         this.assembler = new ChunkAssembler(maxInboundFrameSize);
     }
 
+    /**
+     * Hands the connection to its handler. A connection closed before this (the transport stopping while the
+     * session layer took it) tells the new handler at once: otherwise its session would never end.
+     */
     void setHandler(FrameHandler handler) {
-        this.handler = handler;
+        String reason;
+        synchronized (this) {
+            this.handler = handler;
+            if (!closed || handlerToldClosed) {
+                return;
+            }
+            handlerToldClosed = true;
+            reason = closeReason;
+        }
+        handler.onClosed(reason);
     }
 
     long connectionId() {
@@ -182,9 +196,15 @@ final class MqttDeviceConnection implements DeviceConnection {
 
     private void notifyClosed() {
         onClosed.accept(this);
-        FrameHandler target = handler;
+        FrameHandler target;
+        String reason;
+        synchronized (this) {
+            target = handlerToldClosed ? null : handler;
+            handlerToldClosed |= target != null;
+            reason = closeReason;
+        }
         if (target != null) {
-            target.onClosed(closeReason);
+            target.onClosed(reason);
         }
     }
 

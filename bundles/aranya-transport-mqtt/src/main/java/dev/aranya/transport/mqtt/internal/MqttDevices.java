@@ -221,6 +221,7 @@ final class MqttDevices {
         volatile DeviceConnectionListener listener;
         volatile SharedClient client;
         private final Map<Long, MqttDeviceConnection> connections = new LinkedHashMap<>(); // guarded by this
+        private boolean closed; // guarded by this: unregistered, so no new connection is opened
         private long lastUnknownAnswered;
 
         DeviceRoute(DeviceId id, CloudSettings.Resolved resolved, DeviceConnectionListener listener) {
@@ -251,6 +252,9 @@ final class MqttDevices {
             boolean opened = false;
             synchronized (this) {
                 connection = connections.get(message.connectionId());
+                if (closed) {
+                    return; // a message the broker delivered while the device was unregistered
+                }
                 if (connection == null && message.mayOpenConnection() && message.connectionId() != 0) {
                     connection = open(message.connectionId());
                     opened = true;
@@ -263,7 +267,7 @@ final class MqttDevices {
             if (opened && !handOver(connection)) {
                 return;
             }
-            connection.accept(message);
+            connection.accept(message); // a connection closed meanwhile by closeAll drops it
         }
 
         void presence(byte[] payload, boolean retained) {
@@ -361,6 +365,7 @@ final class MqttDevices {
         void closeAll(String reason, GoodbyeReason goodbye) {
             List<MqttDeviceConnection> open;
             synchronized (this) {
+                closed = true;
                 open = List.copyOf(connections.values());
             }
             for (MqttDeviceConnection connection : open) {
