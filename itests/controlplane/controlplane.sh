@@ -11,7 +11,8 @@
 #
 # STATE_DIR defaults to ~/.cache/aranya/controlplane. Environment: ARANYA_CACHE (default ~/.cache/aranya),
 # ARANYA_CP_TIMEOUT (seconds per component, default 120), ARANYA_CP_KUBELET_CA=none (no
-# --kubelet-certificate-authority). See docs/controlplane.md.
+# --kubelet-certificate-authority), ARANYA_CP_SIGNING_DURATION (lifetime of the certificates the cluster CA signs
+# for approved CSRs, default 8760h; short ones let tests watch renewals). See docs/controlplane.md.
 set -euo pipefail
 
 CACHE="${ARANYA_CACHE:-$HOME/.cache/aranya}"
@@ -357,7 +358,7 @@ cmd_status() {
 }
 
 cmd_start() {
-  local dir=$1 bins kubelet_ca_mode=${ARANYA_CP_KUBELET_CA:-cluster-ca}
+  local dir=$1 bins kubelet_ca_mode=${ARANYA_CP_KUBELET_CA:-cluster-ca} signing=${ARANYA_CP_SIGNING_DURATION:-8760h}
   mkdir -p "$dir/logs"
   # concurrent starts of one STATE_DIR: the second waits, then reuses what the first started
   exec 8> "$dir/.lock"
@@ -365,6 +366,9 @@ cmd_start() {
   if cmd_status "$dir" >/dev/null; then
     if [ "$(env_get "$dir" KUBELET_CA_MODE)" != "$kubelet_ca_mode" ]; then
       log "warning: the running control plane has another ARANYA_CP_KUBELET_CA; stop it to change that"
+    fi
+    if [ "$(env_get "$dir" SIGNING_DURATION)" != "$signing" ]; then
+      log "warning: the running control plane has another ARANYA_CP_SIGNING_DURATION; stop it to change that"
     fi
     log "reusing the running control plane in $dir"
     echo "$dir/kubeconfig"
@@ -400,7 +404,7 @@ cmd_start() {
       CONTROLLER_MANAGER_PORT "$kcm_port" CA_CERT "$pki/ca.crt" CA_KEY "$pki/ca.key" \
       ADMIN_CERT "$pki/admin.crt" ADMIN_KEY "$pki/admin.key" \
       KUBELET_CLIENT_CERT "$pki/apiserver-kubelet-client.crt" KUBELET_CLIENT_KEY "$pki/apiserver-kubelet-client.key" \
-      KUBELET_CA_MODE "$kubelet_ca_mode" BIN_DIR "$bins"
+      KUBELET_CA_MODE "$kubelet_ca_mode" SIGNING_DURATION "$signing" BIN_DIR "$bins"
   } > "$dir/env"
   kubeconfig "$dir/kubeconfig" "$url" "$pki/ca.crt" "$pki/admin.crt" "$pki/admin.key"
   kubeconfig "$dir/controller-manager.kubeconfig" "$url" "$pki/ca.crt" "$pki/controller-manager.crt" "$pki/controller-manager.key"
@@ -446,6 +450,7 @@ cmd_start() {
     --bind-address=127.0.0.1 --secure-port="$kcm_port" --port=0 --cert-dir="$dir/controller-manager-serving" \
     --leader-elect=false \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
+    --cluster-signing-duration="$signing" \
     --root-ca-file="$pki/ca.crt" --service-account-private-key-file="$pki/sa.key" --use-service-account-credentials=true \
     --controllers='*,csrsigning,csrapproving,csrcleaner'
   wait_until kube-controller-manager "$dir" "$TIMEOUT" curl -skf --max-time 2 "https://127.0.0.1:$kcm_port/healthz"

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,24 +18,29 @@ import java.util.concurrent.TimeUnit;
  * {@code itests/controlplane/controlplane.sh} once per test JVM. One that is already running (a developer's, or
  * an earlier test run's) is reused and left running; one this JVM started is stopped when the JVM exits.
  */
-public final class ControlPlane {
+public final class ControlPlane implements AutoCloseable {
     private static ControlPlane shared;
 
     private final Path script;
     private final Path stateDir;
+    private final Map<String, String> environment;
 
-    private ControlPlane(Path script, Path stateDir) {
+    private ControlPlane(Path script, Path stateDir, Map<String, String> environment) {
         this.script = script;
         this.stateDir = stateDir;
+        this.environment = Map.copyOf(environment);
+    }
+
+    private static Path script() {
+        return Path.of(System.getProperty("aranya.controlplane.script", "itests/controlplane/controlplane.sh"));
     }
 
     /** Starts the control plane, or attaches to the running one. */
     public static synchronized ControlPlane shared() {
         if (shared == null) {
-            Path script = Path.of(System.getProperty("aranya.controlplane.script", "itests/controlplane/controlplane.sh"));
             Path stateDir = Path.of(System.getProperty("aranya.controlplane.dir",
                     System.getProperty("user.home") + "/.cache/aranya/controlplane"));
-            ControlPlane controlPlane = new ControlPlane(script, stateDir);
+            ControlPlane controlPlane = new ControlPlane(script(), stateDir, Map.of());
             boolean running = controlPlane.script("status").exitCode() == 0;
             if (!running) {
                 controlPlane.script("build").orThrow("building the control plane");
@@ -44,6 +50,36 @@ public final class ControlPlane {
             shared = controlPlane;
         }
         return shared;
+    }
+
+    /**
+     * A control plane of the test's own in {@code stateDir}, for tests that stop it or need other settings
+     * ({@code ARANYA_CP_*} variables of controlplane.sh, such as {@code ARANYA_CP_SIGNING_DURATION}); {@link #close()}
+     * stops it and deletes its state.
+     */
+    public static ControlPlane dedicated(Path stateDir, Map<String, String> environment) {
+        ControlPlane controlPlane = new ControlPlane(script(), stateDir, environment);
+        controlPlane.script("build").orThrow("building the control plane");
+        controlPlane.start();
+        return controlPlane;
+    }
+
+    /** Starts the processes again (same ports when still free, same PKI and etcd data); a no-op when running. */
+    public void start() {
+        script("start").orThrow("starting the control plane in " + stateDir);
+    }
+
+    /** Stops etcd, kube-apiserver and kube-controller-manager, keeping their state for {@link #start()}. */
+    public void stop() {
+        script("stop").orThrow("stopping the control plane in " + stateDir);
+    }
+
+    /** A dedicated control plane stops and forgets its state; the shared one stays up for the other tests. */
+    @Override
+    public void close() {
+        if (this != shared) {
+            script("stop", "--purge").orThrow("stopping the control plane in " + stateDir);
+        }
     }
 
     public Path kubeconfig() {
@@ -77,16 +113,22 @@ public final class ControlPlane {
         List<String> command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         command.add(stateDir.toString());
-        return run(command, null);
+        return run(command, null, environment);
     }
 
     private static Result run(List<String> command, String stdin) {
+        return run(command, stdin, Map.of());
+    }
+
+    private static Result run(List<String> command, String stdin, Map<String, String> environment) {
         try {
             // output goes to files, so that neither stream can fill its pipe and stall the process
             Path stdout = Files.createTempFile("aranya-cmd", ".out");
             Path stderr = Files.createTempFile("aranya-cmd", ".err");
             try {
-                Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+                ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+                builder.environment().putAll(environment);
+                Process process = builder.start();
                 if (stdin != null) {
                     process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
                 }
