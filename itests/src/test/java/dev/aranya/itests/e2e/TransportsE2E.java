@@ -2,6 +2,7 @@ package dev.aranya.itests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aranya.itests.support.ArhatAgents;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
@@ -10,7 +11,6 @@ import dev.aranya.itests.support.DistributionProcess;
 import dev.aranya.itests.support.EchoServer;
 import dev.aranya.itests.support.KubectlPortForward;
 import dev.aranya.itests.support.MosquittoBroker;
-import dev.aranya.itests.support.RuntimeBundles;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -20,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -66,13 +65,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TransportsE2E {
     private static final List<String> METHODS = List.of("tcp", "grpc", "mqtt");
-    /** What the agents of the gRPC and MQTT devices need beyond the agent distribution, from Aranya's bundle/. */
-    private static final Map<String, List<String>> AGENT_LINK_BUNDLES = Map.of(
-            "tcp", List.of(),
-            "grpc", List.of("aranya-transport-grpc-", "grpc-bundle-", "guava-", "failureaccess-", "gson-",
-                    "netty-codec-http-", "netty-codec-http2-", "netty-handler-proxy-", "netty-codec-socks-",
-                    "netty-codec-compression-", "netty-transport-classes-epoll-", "netty-transport-native-epoll-"),
-            "mqtt", List.of("aranya-transport-mqtt-"));
     private static final Pattern CONNECTED = Pattern.compile("Connected to Aranya over (\\w+)");
 
     private ControlPlane controlPlane;
@@ -110,10 +102,10 @@ class TransportsE2E {
                 .configure("dev.aranya.controller", Map.of("kubeletPortMin", 21700, "kubeletPortMax", 21749,
                         "offlineGraceSeconds", 2));
         Path aranyaBundles = aranya.home().resolve("bundle");
-        mqttJarInDeploy = aranya.home().resolve("deploy").resolve(jar(aranyaBundles, "aranya-transport-mqtt-").getFileName());
-        Files.move(jar(aranyaBundles, "aranya-transport-mqtt-"), mqttJarInDeploy);
-        stagedGrpcJar = Files.createDirectories(work.resolve("staging")).resolve(jar(aranyaBundles, "aranya-transport-grpc-").getFileName());
-        Files.move(jar(aranyaBundles, "aranya-transport-grpc-"), stagedGrpcJar);
+        mqttJarInDeploy = aranya.home().resolve("deploy").resolve(ArhatAgents.jar(aranyaBundles, "aranya-transport-mqtt-").getFileName());
+        Files.move(ArhatAgents.jar(aranyaBundles, "aranya-transport-mqtt-"), mqttJarInDeploy);
+        stagedGrpcJar = Files.createDirectories(work.resolve("staging")).resolve(ArhatAgents.jar(aranyaBundles, "aranya-transport-grpc-").getFileName());
+        Files.move(ArhatAgents.jar(aranyaBundles, "aranya-transport-grpc-"), stagedGrpcJar);
         aranya.start();
 
         Map<String, Map<String, Object>> links = Map.of(
@@ -121,19 +113,9 @@ class TransportsE2E {
                 "grpc", Map.of("link.host", "127.0.0.1", "link.port", grpcPort),
                 "mqtt", Map.of("link.broker", broker.address(), "link.topicNamespace", topicNamespace()));
         for (String method : METHODS) {
-            Path[] certificate = pki.device(namespace.name(), device(method));
-            Map<String, Object> settings = new HashMap<>(links.get(method));
-            settings.putAll(Map.of("deviceNamespace", namespace.name(), "deviceName", device(method),
-                    "method", method, "link.certificate", certificate[0], "link.key", certificate[1],
-                    "link.caCertificate", pki.ca(), "logSource", "file:log/arhat.log",
-                    "reconnectInitialMillis", 200, "reconnectMaxMillis", 2000));
-            DistributionProcess agent = DistributionProcess.copy("arhat", work, device(method))
-                    .configure("dev.aranya.arhat", settings);
-            for (String prefix : AGENT_LINK_BUNDLES.get(method)) {
-                Path jar = jar(RuntimeBundles.runtimeDir().resolve("bundle"), prefix);
-                Files.copy(jar, agent.home().resolve("bundle").resolve(jar.getFileName()));
-            }
-            agents.put(method, agent.start());
+            agents.put(method, ArhatAgents.configure(work, pki, namespace.name(), device(method), method,
+                    links.get(method), Map.of("logSource", "file:log/arhat.log",
+                            "reconnectInitialMillis", 200, "reconnectMaxMillis", 2000)).start());
         }
         controlPlane.kubectl("""
                 apiVersion: aranya.arhat.dev/v1alpha1
@@ -334,15 +316,6 @@ class TransportsE2E {
         agents.forEach((method, agent) -> tails.append("\n--- agent ").append(method).append(" ---\n")
                 .append(DistributionProcess.tail(agent.output(), 15)));
         throw new AssertionError("no " + what + " within " + seconds + " s\n" + tails);
-    }
-
-    private static Path jar(Path folder, String prefix) throws IOException {
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(folder, prefix + "[0-9]*.jar")) {
-            for (Path jar : jars) {
-                return jar;
-            }
-        }
-        throw new IllegalStateException("no " + prefix + "*.jar in " + folder);
     }
 
     private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {

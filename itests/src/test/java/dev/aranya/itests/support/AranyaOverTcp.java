@@ -34,7 +34,6 @@ public final class AranyaOverTcp {
             transportPort = socket.getLocalPort();
         }
         DevicePki pki = DevicePki.create(work.resolve("pki"), "127.0.0.1", "localhost");
-        Path[] certificate = pki.device(namespace.name(), device);
         DistributionProcess aranya = DistributionProcess.copy("aranya", work, device + "-aranya")
                 .configure("dev.aranya.kube", Map.of("kubeconfig", controlPlane.kubeconfig(), "namespace", namespace.name()))
                 .configure("dev.aranya.observability", Map.of("bindAddress", "127.0.0.1", "port", 0))
@@ -42,13 +41,10 @@ public final class AranyaOverTcp {
                         "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
                         "auth", "client-certificate", "clientCa", pki.ca()))
                 .configure("dev.aranya.controller", controller);
-        Map<String, Object> agentSettings = new HashMap<>(Map.of("deviceNamespace", namespace.name(),
-                "deviceName", device, "method", "tcp", "link.host", "127.0.0.1", "link.port", transportPort,
-                "link.certificate", certificate[0], "link.key", certificate[1], "link.caCertificate", pki.ca(),
-                "logSource", "file:log/arhat.log"));
+        Map<String, Object> agentSettings = new HashMap<>(Map.of("logSource", "file:log/arhat.log"));
         agentSettings.putAll(arhat);
-        DistributionProcess agent = DistributionProcess.copy("arhat", work, device)
-                .configure("dev.aranya.arhat", agentSettings);
+        DistributionProcess agent = ArhatAgents.configure(work, pki, namespace.name(), device, "tcp",
+                Map.of("link.host", "127.0.0.1", "link.port", transportPort), agentSettings);
         return new AranyaOverTcp(aranya, agent);
     }
 
