@@ -187,6 +187,12 @@ class TransportsE2E {
         assertThat(cat.exitCode()).as(cat.stderr()).isZero();
         assertThat(cat.stdout()).isEqualTo("stdin through " + method + "\n");
 
+        // typed before the console's shell runs: nothing may be lost on the way, whatever the transport
+        ControlPlane.Result attach = kubectl("echo attached-$((6*7))-" + method + "\nexit 0\n",
+                "attach", "-i", device, "-c", "host");
+        assertThat(attach.exitCode()).as(attach.stderr()).isZero();
+        assertThat(attach.stdout()).contains("attached-42-" + method);
+
         ControlPlane.Result logs = kubectl(null, "logs", device);
         assertThat(logs.exitCode()).as(logs.stderr()).isZero();
         assertThat(logs.stdout()).contains("Connected to Aranya over " + method);

@@ -16,6 +16,12 @@ import javax.security.auth.x500.X500Principal;
  * @param name      the EdgeDevice's name, which is also its Node's name
  */
 public record DeviceId(String namespace, String name) {
+    /**
+     * The key of the logging context (SLF4J MDC) under which Aranya's work on a device carries
+     * {@code <namespace>/<name>}, so that every log line about a device names it (docs/operations.md, "Logs").
+     */
+    public static final String LOG_KEY = "device";
+
     public DeviceId {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(name, "name");

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * What the leader of a namespace runs, from the moment it leads until it stops: the informers, the work queue and
@@ -202,6 +203,7 @@ final class DeviceController implements AutoCloseable {
                     return;
                 }
                 String name = next.get();
+                MDC.put(DeviceId.LOG_KEY, namespace + "/" + name);
                 long started = System.nanoTime();
                 ReconcileMetrics.Outcome outcome = ReconcileMetrics.Outcome.ERROR;
                 try {
@@ -227,6 +229,7 @@ final class DeviceController implements AutoCloseable {
                 } finally {
                     metrics.record(outcome, System.nanoTime() - started);
                     queue.done(name);
+                    MDC.remove(DeviceId.LOG_KEY);
                 }
             }
         } catch (InterruptedException e) {

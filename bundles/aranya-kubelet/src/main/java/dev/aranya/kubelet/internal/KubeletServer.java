@@ -124,6 +124,7 @@ public final class KubeletServer implements KubeletEndpoints {
         ChannelGroup connections = new DefaultChannelGroup("kubelet-" + node.nodeName(), GlobalEventExecutor.INSTANCE);
         NodeEndpoint endpoint = new NodeEndpoint(node, sessions, auth,
                 Duration.ofSeconds(config.streamCreationTimeoutSeconds()));
+        DeviceLogContext logContext = new DeviceLogContext(node.device());
         ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -140,7 +141,7 @@ public final class KubeletServer implements KubeletEndpoints {
                         }
                         reportedWithoutCertificate.remove(node.nodeName());
                         connections.add(channel);
-                        channel.pipeline().addLast(context.get().newHandler(channel.alloc()), new HttpServerCodec(),
+                        channel.pipeline().addLast(logContext, context.get().newHandler(channel.alloc()), new HttpServerCodec(),
                                 new HttpObjectAggregator(MAX_REQUEST_BYTES), new KubeletHttpHandler(endpoint, status));
                     }
                 })

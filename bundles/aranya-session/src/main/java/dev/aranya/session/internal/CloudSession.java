@@ -64,6 +64,11 @@ final class CloudSession extends ProtocolConnection<CloudStream> implements Devi
     }
 
     @Override
+    protected DeviceId logDevice() {
+        return device;
+    }
+
+    @Override
     protected String describe() {
         return "device " + device + " (" + transport().method() + " " + transport().peer() + ")";
     }

@@ -2,6 +2,7 @@ package dev.aranya.session.internal;
 
 import com.google.protobuf.Timestamp;
 import dev.aranya.api.transport.DeviceConnection;
+import dev.aranya.api.transport.DeviceId;
 import dev.aranya.api.transport.FrameHandler;
 import dev.aranya.protocol.Direction;
 import dev.aranya.protocol.Frames;
@@ -29,6 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The part of one protocol connection that both ends share: inbound checks (connection id, {@link Frames#validate},
@@ -101,23 +103,38 @@ public abstract class ProtocolConnection<S extends StreamCore> implements FrameH
     // ---- threading
 
     protected final void locked(Runnable action) {
-        lock.lock();
-        try {
+        locked(() -> {
             action.run();
-        } finally {
-            lock.unlock();
-        }
-        drainIfUnlocked();
+            return null;
+        });
     }
 
     protected final <T> T locked(Supplier<T> action) {
+        String outerDevice = MDC.get(DeviceId.LOG_KEY);
+        DeviceId device = logDevice();
+        if (device != null) {
+            MDC.put(DeviceId.LOG_KEY, device.toString());
+        }
         lock.lock();
         try {
             return action.get();
         } finally {
             lock.unlock();
-            drainIfUnlocked();
+            try {
+                drainIfUnlocked();
+            } finally {
+                if (outerDevice != null) {
+                    MDC.put(DeviceId.LOG_KEY, outerDevice);
+                } else {
+                    MDC.remove(DeviceId.LOG_KEY);
+                }
+            }
         }
+    }
+
+    /** The device whose log context this connection's work runs in (every line it logs names it), or null. */
+    protected DeviceId logDevice() {
+        return null;
     }
 
     private void drainIfUnlocked() {
