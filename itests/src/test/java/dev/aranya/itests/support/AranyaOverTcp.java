@@ -11,16 +11,26 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The Aranya distribution serving a test namespace and one device's arhat agent, as separate processes configured to
- * meet over the raw TCP transport with device certificates. Nothing is started: the test starts them when it wants.
+ * The Aranya distribution serving a test namespace and one device's arhat agent (more on request), as separate
+ * processes configured to meet over the raw TCP transport with device certificates. Nothing is started: the test
+ * starts them when it wants.
  */
 public final class AranyaOverTcp {
     private final DistributionProcess aranya;
     private final DistributionProcess agent;
+    private final String namespace;
+    private final Path work;
+    private final DevicePki pki;
+    private final int transportPort;
 
-    private AranyaOverTcp(DistributionProcess aranya, DistributionProcess agent) {
+    private AranyaOverTcp(DistributionProcess aranya, DistributionProcess agent, String namespace, Path work,
+                          DevicePki pki, int transportPort) {
         this.aranya = aranya;
         this.agent = agent;
+        this.namespace = namespace;
+        this.work = work;
+        this.pki = pki;
+        this.transportPort = transportPort;
     }
 
     /**
@@ -34,7 +44,6 @@ public final class AranyaOverTcp {
             transportPort = socket.getLocalPort();
         }
         DevicePki pki = DevicePki.create(work.resolve("pki"), "127.0.0.1", "localhost");
-        Path[] certificate = pki.device(namespace.name(), device);
         DistributionProcess aranya = DistributionProcess.copy("aranya", work, device + "-aranya")
                 .configure("dev.aranya.kube", Map.of("kubeconfig", controlPlane.kubeconfig(), "namespace", namespace.name()))
                 .configure("dev.aranya.observability", Map.of("bindAddress", "127.0.0.1", "port", 0))
@@ -42,14 +51,24 @@ public final class AranyaOverTcp {
                         "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
                         "auth", "client-certificate", "clientCa", pki.ca()))
                 .configure("dev.aranya.controller", controller);
-        Map<String, Object> agentSettings = new HashMap<>(Map.of("deviceNamespace", namespace.name(),
+        DistributionProcess agent = agent(namespace.name(), work, pki, transportPort, device, arhat);
+        return new AranyaOverTcp(aranya, agent, namespace.name(), work, pki, transportPort);
+    }
+
+    /** Another device's agent (not started), with its own device certificate, dialing the same Aranya. */
+    public DistributionProcess addAgent(String device, Map<String, ?> arhat) throws IOException, InterruptedException {
+        return agent(namespace, work, pki, transportPort, device, arhat);
+    }
+
+    private static DistributionProcess agent(String namespace, Path work, DevicePki pki, int transportPort, String device,
+            Map<String, ?> arhat) throws IOException, InterruptedException {
+        Path[] certificate = pki.device(namespace, device);
+        Map<String, Object> agentSettings = new HashMap<>(Map.of("deviceNamespace", namespace,
                 "deviceName", device, "method", "tcp", "link.host", "127.0.0.1", "link.port", transportPort,
                 "link.certificate", certificate[0], "link.key", certificate[1], "link.caCertificate", pki.ca(),
                 "logSource", "file:log/arhat.log"));
         agentSettings.putAll(arhat);
-        DistributionProcess agent = DistributionProcess.copy("arhat", work, device)
-                .configure("dev.aranya.arhat", agentSettings);
-        return new AranyaOverTcp(aranya, agent);
+        return DistributionProcess.copy("arhat", work, device).configure("dev.aranya.arhat", agentSettings);
     }
 
     public DistributionProcess aranya() {
