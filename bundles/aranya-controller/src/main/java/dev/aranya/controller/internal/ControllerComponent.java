@@ -156,8 +156,11 @@ public final class ControllerComponent implements LeaderElection.Listener, Metri
             if (held != null) {
                 LOG.info("Leads namespace '{}' again and takes back the {} devices it kept serving", namespace, held.devices());
                 held = null;
-                holdExpiry.cancel(false);
-                holdExpiry = null;
+                // no expiry is armed when what it took over came from a start that failed while leading
+                if (holdExpiry != null) {
+                    holdExpiry.cancel(false);
+                    holdExpiry = null;
+                }
             }
         } catch (Exception e) {
             // what it held stays held (and expires as planned): the agents need not reconnect for a failed start
