@@ -229,12 +229,13 @@ free_ports() {
   echo "${picked[@]}"
 }
 
-# port_free PORT: no socket on it but TIME_WAIT ones, which do not stop a listener (SO_REUSEADDR) and
-# which the last run leaves for a minute
+# port_free PORT: no listener on it. The connections a stopped component leaves (TIME_WAIT, and FIN_WAIT2 for a
+# minute while its clients keep their ends open) do not stop a new listener (SO_REUSEADDR), and must not move a
+# restarted control plane to other ports under its clients
 port_free() {
   local hex
   hex=$(printf '%04X' "$1")
-  ! awk 'FNR > 1 && $4 != "06" {print $2}' /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ":$hex\$"
+  ! awk 'FNR > 1 && $4 == "0A" {print $2}' /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ":$hex\$"
 }
 
 # env_get DIR KEY: one value of STATE_DIR/env (empty when absent)

@@ -11,16 +11,26 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The Aranya distribution serving a test namespace and one device's arhat agent, as separate processes configured to
- * meet over the raw TCP transport with device certificates. Nothing is started: the test starts them when it wants.
+ * The Aranya distribution serving a test namespace and one device's arhat agent (more on request), as separate
+ * processes configured to meet over the raw TCP transport with device certificates. Nothing is started: the test
+ * starts them when it wants.
  */
 public final class AranyaOverTcp {
     private final DistributionProcess aranya;
     private final DistributionProcess agent;
+    private final String namespace;
+    private final Path work;
+    private final DevicePki pki;
+    private final int transportPort;
 
-    private AranyaOverTcp(DistributionProcess aranya, DistributionProcess agent) {
+    private AranyaOverTcp(DistributionProcess aranya, DistributionProcess agent, String namespace, Path work,
+                          DevicePki pki, int transportPort) {
         this.aranya = aranya;
         this.agent = agent;
+        this.namespace = namespace;
+        this.work = work;
+        this.pki = pki;
+        this.transportPort = transportPort;
     }
 
     /**
@@ -41,11 +51,21 @@ public final class AranyaOverTcp {
                         "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
                         "auth", "client-certificate", "clientCa", pki.ca()))
                 .configure("dev.aranya.controller", controller);
+        DistributionProcess agent = agent(namespace.name(), work, pki, transportPort, device, arhat);
+        return new AranyaOverTcp(aranya, agent, namespace.name(), work, pki, transportPort);
+    }
+
+    /** Another device's agent (not started), with its own device certificate, dialing the same Aranya. */
+    public DistributionProcess addAgent(String device, Map<String, ?> arhat) throws IOException, InterruptedException {
+        return agent(namespace, work, pki, transportPort, device, arhat);
+    }
+
+    private static DistributionProcess agent(String namespace, Path work, DevicePki pki, int transportPort, String device,
+            Map<String, ?> arhat) throws IOException, InterruptedException {
         Map<String, Object> agentSettings = new HashMap<>(Map.of("logSource", "file:log/arhat.log"));
         agentSettings.putAll(arhat);
-        DistributionProcess agent = ArhatAgents.configure(work, pki, namespace.name(), device, "tcp",
+        return ArhatAgents.configure(work, pki, namespace, device, "tcp",
                 Map.of("link.host", "127.0.0.1", "link.port", transportPort), agentSettings);
-        return new AranyaOverTcp(aranya, agent);
     }
 
     public DistributionProcess aranya() {

@@ -1,10 +1,14 @@
 package dev.aranya.itests.support;
 
+import dev.aranya.api.model.EdgeDevice;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +98,19 @@ public final class ControlPlane implements AutoCloseable {
             return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + kubeconfig(), e);
+        }
+    }
+
+    /** Installs (or updates) the EdgeDevice CRD that aranya-api ships and waits until it is established. */
+    public void installEdgeDeviceCrd() {
+        try (KubernetesClient client = client("default"); InputStream crd = EdgeDevice.class.getResourceAsStream(EdgeDevice.CRD_RESOURCE)) {
+            client.apiextensions().v1().customResourceDefinitions()
+                    .resource(Serialization.unmarshal(crd, CustomResourceDefinition.class)).forceConflicts().serverSideApply();
+            client.apiextensions().v1().customResourceDefinitions().withName(EdgeDevice.CRD_NAME)
+                    .waitUntilCondition(definition -> definition.getStatus() != null && definition.getStatus().getConditions().stream()
+                            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())), 60, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + EdgeDevice.CRD_RESOURCE, e);
         }
     }
 

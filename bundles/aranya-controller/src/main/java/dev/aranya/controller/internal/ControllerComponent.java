@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
@@ -54,9 +55,13 @@ public final class ControllerComponent implements LeaderElection.Listener, Metri
     private final LeaderElection election;
     /** starts and stops the leader's DeviceController, in order, off the election's thread */
     private final ScheduledExecutorService leadershipThread;
+    private final Duration outageHold;
     // written by the leadership thread only
     private volatile DeviceController running;
     private volatile boolean leading;
+    /** the devices a controller that lost the lead still serves, and when they are let go */
+    private DeviceController.Held held;
+    private ScheduledFuture<?> holdExpiry;
 
     @Activate
     public ControllerComponent(@Reference(name = "client") KubernetesClient client,
@@ -67,6 +72,7 @@ public final class ControllerComponent implements LeaderElection.Listener, Metri
         this.host = host;
         this.namespace = client.getNamespace();
         this.settings = settings(config);
+        this.outageHold = Duration.ofSeconds(config.outageHoldSeconds());
         String identity = config.identity().isBlank() ? hostname() + "-" + UUID.randomUUID().toString().substring(0, 8) : config.identity();
         LeaderElection.Timing timing = new LeaderElection.Timing(Duration.ofSeconds(config.electionLeaseDurationSeconds()),
                 Duration.ofSeconds(config.electionRenewDeadlineSeconds()), Duration.ofSeconds(config.electionRetryPeriodSeconds()));
@@ -108,13 +114,22 @@ public final class ControllerComponent implements LeaderElection.Listener, Metri
     }
 
     @Override
-    public void stoppedLeading() {
+    public void stoppedLeading(boolean lost) {
         leading = false;
         // on the election's thread until done: the Lease is released (or lost) only after this instance stopped acting
         try {
-            leadershipThread.submit(this::stopController).get(30, TimeUnit.SECONDS);
+            leadershipThread.submit(() -> stopController(lost)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("Stopping the controller of namespace '{}' did not complete: {}", namespace, e.toString());
+        }
+    }
+
+    @Override
+    public void anotherLeads(String holder) {
+        try {
+            leadershipThread.execute(() -> releaseHeld("'" + holder + "' leads namespace '" + namespace + "' now"));
+        } catch (RejectedExecutionException deactivated) {
+            // nothing is held after deactivation
         }
     }
 
@@ -134,21 +149,59 @@ public final class ControllerComponent implements LeaderElection.Listener, Metri
             return;
         }
         DeviceController controller = new DeviceController(client, namespace, settings, services, sessions, host, metrics,
-                Clock.systemUTC());
+                Clock.systemUTC(), held);
         try {
             controller.start(SYNC_TIMEOUT);
             running = controller;
+            if (held != null) {
+                LOG.info("Leads namespace '{}' again and takes back the {} devices it kept serving", namespace, held.devices());
+                held = null;
+                // no expiry is armed when what it took over came from a start that failed while leading
+                if (holdExpiry != null) {
+                    holdExpiry.cancel(false);
+                    holdExpiry = null;
+                }
+            }
         } catch (Exception e) {
-            controller.close();
+            // what it held stays held (and expires as planned): the agents need not reconnect for a failed start
+            held = controller.suspend();
             LOG.warn("Could not start reconciling namespace '{}' (again in {} s): {}", namespace, START_RETRY.toSeconds(), e.toString());
             leadershipThread.schedule(this::startController, START_RETRY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
-    private void stopController() {
+    /** @param lost leadership was lost, not given up: the devices stay served for the outage hold */
+    private void stopController(boolean lost) {
+        boolean keep = lost && !outageHold.isZero();
         if (running != null) {
-            running.close();
+            if (keep) {
+                held = running.suspend();
+            } else {
+                running.close();
+            }
             running = null;
+        }
+        if (!keep) {
+            releaseHeld("this instance stops");
+        } else if (held != null && holdExpiry == null) {
+            LOG.warn("Namespace '{}': the {} devices stay connected for up to {} s without any write to the cluster; "
+                    + "they are taken back when this instance leads again, let go when another one does",
+                    namespace, held.devices(), outageHold.toSeconds());
+            holdExpiry = leadershipThread.schedule(() -> releaseHeld("not leading again within " + outageHold.toSeconds() + " s"),
+                    outageHold.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void releaseHeld(String why) {
+        if (holdExpiry != null) {
+            holdExpiry.cancel(false);
+            holdExpiry = null;
+        }
+        if (held != null) {
+            LOG.warn("Namespace '{}': {}; the {} devices kept connected are let go (their agents reconnect to the leader)",
+                    namespace, why, held.devices());
+            held.release();
+            held = null;
         }
     }
 
@@ -215,7 +268,7 @@ public final class ControllerComponent implements LeaderElection.Listener, Metri
     @Deactivate
     void deactivate() throws InterruptedException {
         election.stop();
-        leadershipThread.submit(this::stopController);
+        leadershipThread.submit(() -> stopController(false));
         leadershipThread.shutdown();
         if (!leadershipThread.awaitTermination(30, TimeUnit.SECONDS)) {
             leadershipThread.shutdownNow();

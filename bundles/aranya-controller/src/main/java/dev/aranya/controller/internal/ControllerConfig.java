@@ -29,6 +29,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "renews; below the renew deadline.", min = "1")
     int electionRetryPeriodSeconds() default 2;
 
+    @AttributeDefinition(name = "Outage hold (s)", description = "A leader that stops leading because it could not "
+            + "renew its Lease (the apiserver is unreachable) keeps serving its devices this long, writing nothing to "
+            + "the cluster: their agents stay connected, and it takes them back when it leads again. It lets them go "
+            + "at once when it sees another instance lead. 0: disconnect them at once.", min = "0")
+    int outageHoldSeconds() default 120;
+
     @AttributeDefinition(name = "Lowest kubelet port", min = "1", max = "65535")
     int kubeletPortMin() default 10350;
 

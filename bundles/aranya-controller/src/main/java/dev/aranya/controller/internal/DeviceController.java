@@ -38,7 +38,8 @@ import org.slf4j.MDC;
  * What the leader of a namespace runs, from the moment it leads until it stops: the informers, the work queue and
  * its workers, the watch on device sessions, the node Lease renewals and the periodic resync. Closing it stops all
  * of that at once and stops serving every device (transports, kubelet endpoints, certificate renewals); the
- * cluster's objects stay for the next leader.
+ * cluster's objects stay for the next leader. {@link #suspend()} stops the work against the cluster but keeps the
+ * devices served ({@link Held}), for a next controller of this instance to take over.
  */
 final class DeviceController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceController.class);
@@ -70,9 +71,12 @@ final class DeviceController implements AutoCloseable {
     private List<SharedIndexInformer<?>> informers = List.of();
     private AutoCloseable sessionWatch;
     private AutoCloseable hostWatch;
+    /** what a suspended controller of this instance still serves, until this one has taken it over */
+    private Held adopted;
 
+    /** @param adopted the devices a suspended controller still serves, or null */
     DeviceController(KubernetesClient client, String namespace, Settings settings, BoundServices services,
-                     DeviceSessions sessions, HostAddresses host, ReconcileMetrics metrics, Clock clock) {
+                     DeviceSessions sessions, HostAddresses host, ReconcileMetrics metrics, Clock clock, Held adopted) {
         this.client = client;
         this.metrics = metrics;
         this.namespace = namespace;
@@ -87,7 +91,9 @@ final class DeviceController implements AutoCloseable {
         this.renewers = Executors.newScheduledThreadPool(RENEWERS + 1, ClientThreads.factory(client, "aranya-node-lease-" + namespace));
         this.queue = new WorkQueue(timer, settings.retryBase(), settings.retryMax(), settings.reconcilesPerSecond(),
                 settings.reconcileBurst());
-        this.states = new DeviceStates(clock);
+        // the held states know which devices are registered and served: nothing is registered twice or dropped
+        this.states = adopted != null ? adopted.states : new DeviceStates(clock);
+        this.adopted = adopted;
         this.ports = new KubeletPorts(settings.portMin(), settings.portMax());
     }
 
@@ -117,6 +123,11 @@ final class DeviceController implements AutoCloseable {
         claimKnownPorts(caches);
 
         sessionWatch = sessions.watch(new Sessions());
+        if (adopted != null) {
+            // this watch replayed the online sessions: the held one, which kept the states current meanwhile, can go
+            closeQuietly(adopted.sessionWatch);
+            adopted = null;
+        }
         hostWatch = host.onChange(identity -> {
             LOG.info("Host identity is now {} {}: updating every Node's addresses", identity.hostname(), identity.addresses());
             enqueueAll(caches);
@@ -254,8 +265,37 @@ final class DeviceController implements AutoCloseable {
 
     @Override
     public void close() {
+        stopWork(true);
+        releaseAll(reconciler, states);
+        LOG.info("Stopped reconciling namespace '{}'", namespace);
+    }
+
+    /**
+     * Stops all work against the cluster (informers, reconciles, node Lease renewals) and keeps serving the devices:
+     * their transport registrations, kubelet endpoints and certificates stay, and the sessions of their agents with
+     * them.
+     *
+     * @return what it still serves, to {@link Held#release()} or to hand to the next controller; null if nothing
+     */
+    Held suspend() {
+        stopWork(false);
+        if (reconciler == null) {
+            // it never served anything of its own: what it was to take over is still held
+            return adopted;
+        }
+        LOG.info("Stopped reconciling namespace '{}'; its {} devices stay served ({} online)", namespace,
+                states.names().size(), states.online().size());
+        return new Held(reconciler, states, adopted != null ? adopted.sessionWatch : sessionWatch);
+    }
+
+    private void stopWork(boolean watchSessions) {
         queue.shutDown();
-        closeQuietly(sessionWatch);
+        if (watchSessions) {
+            closeQuietly(sessionWatch);
+            if (adopted != null) {
+                adopted.release();
+            }
+        }
         closeQuietly(hostWatch);
         informers.forEach(SharedIndexInformer::stop);
         timer.shutdownNow();
@@ -268,10 +308,38 @@ final class DeviceController implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void releaseAll(DeviceReconciler reconciler, DeviceStates states) {
         if (reconciler != null) {
-            states.all().forEach((name, state) -> reconciler.stopServing(new DeviceId(namespace, name), state, false));
+            states.all().forEach((name, state) -> reconciler.stopServing(new DeviceId(reconciler.namespace(), name), state, false));
         }
-        LOG.info("Stopped reconciling namespace '{}'", namespace);
+    }
+
+    /**
+     * The devices a suspended controller still serves, with the session watch that keeps their states current (the
+     * work queue it feeds is shut down: it only updates the states).
+     */
+    static final class Held {
+        private final DeviceReconciler reconciler;
+        private final DeviceStates states;
+        private final AutoCloseable sessionWatch;
+
+        private Held(DeviceReconciler reconciler, DeviceStates states, AutoCloseable sessionWatch) {
+            this.reconciler = reconciler;
+            this.states = states;
+            this.sessionWatch = sessionWatch;
+        }
+
+        int devices() {
+            return states.names().size();
+        }
+
+        /** Stops serving the devices: their agents are disconnected, their kubelet endpoints stopped. */
+        void release() {
+            closeQuietly(sessionWatch);
+            releaseAll(reconciler, states);
+        }
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

@@ -107,6 +107,10 @@ final class DeviceReconciler {
         this.clock = clock;
     }
 
+    String namespace() {
+        return namespace;
+    }
+
     void reconcile(String name) {
         EdgeDevice device = caches.device(name);
         if (device == null) {

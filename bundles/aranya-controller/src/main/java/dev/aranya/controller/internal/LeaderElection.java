@@ -3,14 +3,21 @@ package dev.aranya.controller.internal;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +35,11 @@ final class LeaderElection {
     interface Listener {
         void startedLeading();
 
-        void stoppedLeading();
+        /** @param lost it could not renew the Lease for the renew deadline (else: {@link #stop()}) */
+        void stoppedLeading(boolean lost);
+
+        /** A round read the Lease and another instance holds it, while this one does not lead. */
+        void anotherLeads(String holder);
     }
 
     record Timing(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
@@ -47,15 +58,19 @@ final class LeaderElection {
     private final Timing timing;
     private final Listener listener;
     private final ScheduledExecutorService executor;
+    /** makes the apiserver calls, so that a round waits for one no longer than its deadline (a call may retry for long) */
+    private final ExecutorService caller;
     private final Clock clock;
 
     // touched by the executor's one thread only
     private boolean leading;
     private Instant lastRenewed;
+    // touched by the caller's one thread only
     private String observedRecord;
     private Instant observedAt;
+
     private volatile boolean stopped;
-    private boolean failing;
+    private Instant failingSince;
 
     LeaderElection(KubernetesClient client, String namespace, String name, String identity, Timing timing,
                    Listener listener, ScheduledExecutorService executor, Clock clock) {
@@ -66,7 +81,12 @@ final class LeaderElection {
         this.timing = timing;
         this.listener = listener;
         this.executor = executor;
+        this.caller = Executors.newSingleThreadExecutor(ClientThreads.factory(client, "aranya-election-call-" + namespace));
         this.clock = clock;
+    }
+
+    /** What one try found: whether this instance holds the Lease now, else who does (null: nobody, or unknown). */
+    record Attempt(boolean holding, String otherHolder) {
     }
 
     void start() {
@@ -81,13 +101,14 @@ final class LeaderElection {
     void stop() throws InterruptedException {
         stopped = true;
         executor.shutdownNow();
+        caller.shutdownNow();
         if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
             LOG.warn("The election round of namespace '{}' did not end within 5 s", namespace);
         }
         // the executor is done: its fields are this thread's now
         if (leading) {
             leading = false;
-            listener.stoppedLeading();
+            listener.stoppedLeading(false);
             Thread releasing = ClientThreads.factory(client, "aranya-election-release-" + namespace).newThread(this::release);
             releasing.start();
             releasing.join(timing.retryPeriod().multipliedBy(2).toMillis());
@@ -99,36 +120,49 @@ final class LeaderElection {
             return;
         }
         Instant now = clock.instant();
-        boolean holding;
+        Attempt attempt = new Attempt(false, null);
         boolean reached = false;
         try {
-            holding = tryAcquireOrRenew(now);
+            attempt = call(now);
             reached = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return; // stop() interrupts
         } catch (RuntimeException e) {
-            // an unreachable apiserver is told once, not every retry period
-            if (!failing && !stopped) {
-                LOG.warn("Lease {}/{} cannot be read or written (retrying every {} s): {}", namespace, name,
-                        timing.retryPeriod().toSeconds(), e.getMessage());
+            // an unreachable apiserver is told once, not every retry period, and without a stack trace
+            if (failingSince == null && !stopped) {
+                if (unreachable(e)) {
+                    LOG.warn("The Kubernetes apiserver is unreachable (Lease {}/{}: {}); retrying every {} s", namespace,
+                            name, e.getMessage(), timing.retryPeriod().toSeconds());
+                } else {
+                    LOG.warn("Lease {}/{} cannot be read or written (retrying every {} s): {}", namespace, name,
+                            timing.retryPeriod().toSeconds(), e.getMessage());
+                }
+                failingSince = now;
             }
-            failing = true;
-            holding = false;
         }
-        if (failing && reached) {
-            LOG.info("Lease {}/{} reachable again", namespace, name);
-            failing = false;
+        if (failingSince != null && reached) {
+            LOG.info("The Kubernetes apiserver is reachable again after {} s (Lease {}/{})",
+                    Duration.between(failingSince, now).toSeconds(), namespace, name);
+            failingSince = null;
         }
-        if (holding) {
+        // the call may have taken long: the renew deadline is checked against the clock as it is now
+        Instant after = clock.instant();
+        if (attempt.holding()) {
             lastRenewed = now;
             if (!leading) {
                 leading = true;
                 LOG.info("'{}' leads namespace '{}' now", identity, namespace);
                 listener.startedLeading();
             }
-        } else if (leading && (lastRenewed == null || !now.isBefore(lastRenewed.plus(timing.renewDeadline())))) {
+        } else if (leading && (lastRenewed == null || !after.isBefore(lastRenewed.plus(timing.renewDeadline())))) {
             leading = false;
             LOG.warn("'{}' could not renew Lease {}/{} for {} s and stops leading namespace '{}'", identity, namespace, name,
                     timing.renewDeadline().toSeconds(), namespace);
-            listener.stoppedLeading();
+            listener.stoppedLeading(true);
+        }
+        if (!leading && attempt.otherHolder() != null) {
+            listener.anotherLeads(attempt.otherHolder());
         }
         if (!stopped) {
             try {
@@ -139,12 +173,42 @@ final class LeaderElection {
         }
     }
 
+    /**
+     * One try, waiting for the apiserver no longer than a leader may go without renewing (a standby: the renew
+     * deadline): a leader whose call hangs or retries must still stop leading on time.
+     */
+    private Attempt call(Instant now) throws InterruptedException {
+        Duration wait = leading && lastRenewed != null ? Duration.between(clock.instant(), lastRenewed.plus(timing.renewDeadline()))
+                : timing.renewDeadline();
+        Future<Attempt> call = caller.submit(() -> tryAcquireOrRenew(now));
+        try {
+            return call.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new KubernetesClientException("no answer within " + Math.max(1, wait.toSeconds()) + " s",
+                    new java.net.SocketTimeoutException());
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** No answer, or the apiserver answers that it cannot serve (its etcd is gone). */
+    static boolean unreachable(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IOException
+                    || cause instanceof KubernetesClientException k && k.getCode() >= 500) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Duration jittered(Duration period) {
         // standbys spread their attempts a little; the leader keeps its rhythm
         return leading ? period : period.plusMillis((long) (Math.random() * period.toMillis() * 0.2));
     }
 
-    boolean tryAcquireOrRenew(Instant now) {
+    Attempt tryAcquireOrRenew(Instant now) {
         var leases = client.leases().inNamespace(namespace);
         Lease lease = leases.withName(name).get();
         ZonedDateTime time = now.atZone(ZoneOffset.UTC);
@@ -153,7 +217,7 @@ final class LeaderElection {
             leases.resource(new LeaseBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
                     .withNewSpec().withHolderIdentity(identity).withLeaseDurationSeconds(durationSeconds)
                     .withAcquireTime(time).withRenewTime(time).withLeaseTransitions(0).endSpec().build()).create();
-            return true;
+            return new Attempt(true, null);
         }
         var spec = lease.getSpec();
         String holder = spec == null ? null : spec.getHolderIdentity();
@@ -166,7 +230,7 @@ final class LeaderElection {
         if (!mine && holder != null && !holder.isEmpty()) {
             int heldFor = spec.getLeaseDurationSeconds() == null ? durationSeconds : spec.getLeaseDurationSeconds();
             if (now.isBefore(observedAt.plusSeconds(heldFor))) {
-                return false;
+                return new Attempt(false, holder);
             }
             LOG.info("Lease {}/{} of '{}' expired: '{}' takes it", namespace, name, holder, identity);
         }
@@ -177,7 +241,7 @@ final class LeaderElection {
                 .withLeaseTransitions(mine ? transitions : transitions + 1).endSpec().build();
         // the resourceVersion of what was read makes this a compare-and-swap: of two candidates only one wins
         leases.resource(updated).update();
-        return true;
+        return new Attempt(true, null);
     }
 
     private void release() {
