@@ -25,4 +25,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Request timeout (ms)", min = "1000")
     int requestTimeoutMillis() default 30_000;
+
+    @AttributeDefinition(name = "Request retries", min = "0",
+            description = "Retries of a failed API request, 100 ms apart doubling each time. Aranya's loops retry on "
+                    + "their own, so a few keep an unreachable apiserver from holding its workers for long "
+                    + "(fabric8's default of 10 holds a request for about 100 s).")
+    int requestRetries() default 3;
 }

@@ -96,7 +96,8 @@ public final class KubernetesClientComponent {
         } else {
             base = config.context().isBlank() ? Config.autoConfigure(null) : Config.autoConfigure(config.context());
         }
-        ConfigBuilder builder = new ConfigBuilder(base).withRequestTimeout(config.requestTimeoutMillis());
+        ConfigBuilder builder = new ConfigBuilder(base).withRequestTimeout(config.requestTimeoutMillis())
+                .withRequestRetryBackoffLimit(config.requestRetries()).withRequestRetryBackoffInterval(100);
         String ownNamespace = ServiceAccountNamespace.read();
         String namespace = !config.namespace().isBlank() ? config.namespace()
                 : ownNamespace != null ? ownNamespace

@@ -39,6 +39,8 @@ class KubernetesClientComponentTest {
         assertThat(config.getMasterUrl()).startsWith("https://127.0.0.1:6443");
         assertThat(config.getNamespace()).isEqualTo("edge");
         assertThat(config.getRequestTimeout()).isEqualTo(5000);
+        assertThat(config.getRequestRetryBackoffLimit()).isEqualTo(2);
+        assertThat(config.getRequestRetryBackoffInterval()).isEqualTo(100);
     }
 
     @Test
@@ -65,6 +67,7 @@ class KubernetesClientComponentTest {
             @Override public String context() { return context; }
             @Override public String namespace() { return namespace; }
             @Override public int requestTimeoutMillis() { return timeout; }
+            @Override public int requestRetries() { return 2; }
             @Override public Class<? extends Annotation> annotationType() { return KubeClientConfig.class; }
         };
     }
