@@ -1,7 +1,7 @@
 package dev.aranya.certs.internal;
 
 import dev.aranya.api.transport.DeviceId;
-import dev.aranya.certs.DeviceIdentities;
+import dev.aranya.api.certs.DeviceIdentities;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -16,6 +16,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -64,23 +65,29 @@ public final class DeviceIdentityService implements DeviceIdentities {
     private final String caSecret;
     private final Duration caValidity;
     private final Duration certificateValidity;
+    private final Duration caRefresh;
     private final Clock clock;
     private final ScheduledExecutorService executor;
     /** The device CA, loaded (or made) on first use; a failed load is tried again on the next use. */
     private CompletableFuture<CertificateAuthority> ca;
+    /** When {@link #ca} was last read from its Secret: an operator may replace the CA there. */
+    private Instant caReadAt = Instant.MIN;
+    private boolean caRereading;
 
     @Activate
     public DeviceIdentityService(@Reference KubernetesClient client, DeviceIdentityConfig config) {
         this(client, config.caSecret(), Duration.ofDays(config.caValidityDays()), Duration.ofDays(config.certificateValidityDays()),
-                Clock.systemUTC());
+                Duration.ofSeconds(config.caRefreshSeconds()), Clock.systemUTC());
     }
 
-    DeviceIdentityService(KubernetesClient client, String caSecret, Duration caValidity, Duration certificateValidity, Clock clock) {
+    DeviceIdentityService(KubernetesClient client, String caSecret, Duration caValidity, Duration certificateValidity,
+                          Duration caRefresh, Clock clock) {
         this.client = client;
         this.namespace = client.getNamespace();
         this.caSecret = caSecret;
         this.caValidity = caValidity;
         this.certificateValidity = certificateValidity;
+        this.caRefresh = caRefresh;
         this.clock = clock;
         this.executor = ClientThreads.executor(client, "aranya-device-identities", 1);
     }
@@ -90,11 +97,35 @@ public final class DeviceIdentityService implements DeviceIdentities {
         executor.shutdownNow();
     }
 
+    /**
+     * The device CA; once loaded, read again in the background every {@code caRefresh} (while in use), so that a CA
+     * an operator put into the Secret, or a new one made after the Secret was deleted, is used without a restart.
+     */
     private synchronized CompletableFuture<CertificateAuthority> ca() {
+        Instant now = clock.instant();
         if (ca == null || ca.isCompletedExceptionally()) {
+            caReadAt = now;
             ca = CompletableFuture.supplyAsync(this::loadCa, executor);
+        } else if (ca.isDone() && !caRereading && now.isAfter(caReadAt.plus(caRefresh))) {
+            caRereading = true;
+            CertificateAuthority current = ca.join();
+            CompletableFuture.supplyAsync(this::loadCa, executor).whenComplete((read, failure) -> reread(current, read, failure));
         }
         return ca;
+    }
+
+    private synchronized void reread(CertificateAuthority current, CertificateAuthority read, Throwable failure) {
+        caRereading = false;
+        caReadAt = clock.instant();
+        if (failure != null) {
+            LOG.warn("Reading the device CA (Secret {}/{}) again failed; the one read before stays in use: {}", namespace, caSecret,
+                    (failure instanceof CompletionException ? failure.getCause() : failure).getMessage());
+        } else if (!read.certificate().equals(current.certificate())) {
+            LOG.info("The device CA in Secret {}/{} was replaced: devices are now verified against and issued by '{}' (serial {}); "
+                    + "certificates of the previous CA are refused", namespace, caSecret, read.certificate().getSubjectX500Principal(),
+                    read.certificate().getSerialNumber().toString(16));
+            ca = CompletableFuture.completedFuture(read);
+        }
     }
 
     private CertificateAuthority loadCa() {
@@ -121,7 +152,18 @@ public final class DeviceIdentityService implements DeviceIdentities {
     }
 
     @Override
-    public CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, PublicKey key) {
+    public CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, byte[] certificationRequest) {
+        PublicKey key;
+        try {
+            key = DeviceCertificates.requestedKey(certificationRequest);
+        } catch (DeviceIdentityException e) {
+            LOG.warn("Enrolment of device {} refused: {}", device, e.getMessage());
+            return CompletableFuture.<List<X509Certificate>>failedFuture(e).minimalCompletionStage();
+        }
+        return enrol(device, bootstrapToken, key);
+    }
+
+    CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, PublicKey key) {
         return ca().thenApplyAsync(authority -> {
             try {
                 servedHere(device);

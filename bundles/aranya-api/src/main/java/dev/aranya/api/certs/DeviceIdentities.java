@@ -1,4 +1,4 @@
-package dev.aranya.certs;
+package dev.aranya.api.certs;
 
 import dev.aranya.api.transport.DeviceId;
 import java.security.PublicKey;
@@ -9,25 +9,35 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Client certificates that identify devices' agents to Aranya's transports (mutual TLS), issued by a device CA of
- * the namespace Aranya serves. A device gets its first certificate by enrolment with a one-time bootstrap token,
- * and renews it over a connection its current certificate authenticated. Deleting the device's identity Secret
- * ({@code <device>-device-identity}) or the EdgeDevice revokes it.
+ * the namespace Aranya serves (bundle aranya-certs). A device gets its first certificate by enrolment with a
+ * one-time bootstrap token, and renews it over a connection its current certificate authenticated. Deleting the
+ * device's identity Secret ({@code <device>-device-identity}) or the EdgeDevice revokes it.
+ *
+ * <p>It lives in the API, not in aranya-certs, so that a transport can hold an optional reference to it and still
+ * run (with a CA file of its own) where aranya-certs is not installed.
  *
  * <p>Failures complete the stages exceptionally with a {@link DeviceIdentityException} whose message can be shown
  * to the agent's operator; it never contains a token or key.
  */
 @ProviderType
 public interface DeviceIdentities {
-    /** The CA certificates that sign device certificates: what a transport trusts for client authentication. */
+    /**
+     * The CA certificates that sign device certificates: what a transport trusts for client authentication. They
+     * follow the device CA's Secret (an operator may replace it) within a refresh interval; never blocks once the
+     * CA was loaded.
+     *
+     * @throws IllegalStateException when the device CA cannot be loaded
+     */
     List<X509Certificate> trustAnchors();
 
     /**
      * Exchanges the device's bootstrap token (Secret {@code <device>-bootstrap-token}, key {@code token}) for a
-     * certificate of the key. The token works once: the Secret is deleted.
+     * certificate of the key in the certification request. The token works once: the Secret is deleted.
      *
+     * @param certificationRequest DER PKCS#10, signed by the device's key (only its key is used)
      * @return the chain, leaf first
      */
-    CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, PublicKey key);
+    CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, byte[] certificationRequest);
 
     /**
      * A new certificate for a device that presented a valid one (its TLS client certificate); the presented one
