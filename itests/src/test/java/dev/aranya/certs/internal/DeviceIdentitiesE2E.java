@@ -32,7 +32,7 @@ class DeviceIdentitiesE2E {
 
     @BeforeEach
     void start(TestNamespace namespace) {
-        identities = new DeviceIdentityService(namespace.client(), "aranya-device-ca", Duration.ofDays(3650), Duration.ofDays(90), Duration.ofSeconds(60), Clock.systemUTC());
+        identities = new DeviceIdentityService(namespace.client(), "aranya-device-ca", Duration.ofDays(3650), Duration.ofDays(90), Duration.ofSeconds(60), Duration.ofHours(24), Clock.systemUTC());
     }
 
     @AfterEach

@@ -31,8 +31,27 @@ public interface DeviceIdentities {
     List<X509Certificate> trustAnchors();
 
     /**
+     * Makes a new one-time bootstrap token for the device (replacing an unused one): Secret
+     * {@code <device>-bootstrap-token}, owned by the EdgeDevice, which must exist.
+     */
+    CompletionStage<BootstrapToken> createBootstrapToken(DeviceId device);
+
+    /**
+     * A bootstrap token, for the operator to hand to the device's agent.
+     *
+     * @param expires after this the token is refused (and deleted)
+     */
+    record BootstrapToken(DeviceId device, String token, java.time.Instant expires) {
+        @Override
+        public String toString() {
+            return "BootstrapToken[" + device + ", expires " + expires + "]"; // never the token
+        }
+    }
+
+    /**
      * Exchanges the device's bootstrap token (Secret {@code <device>-bootstrap-token}, key {@code token}) for a
-     * certificate of the key in the certification request. The token works once: the Secret is deleted.
+     * certificate of the key in the certification request. The token works once (the Secret is deleted) and not after it
+     * expired (annotation {@code aranya.arhat.dev/expires}, else its creation plus the configured validity).
      *
      * @param certificationRequest DER PKCS#10, signed by the device's key (only its key is used)
      * @return the chain, leaf first

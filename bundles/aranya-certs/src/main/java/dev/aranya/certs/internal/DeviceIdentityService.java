@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -51,6 +52,10 @@ public final class DeviceIdentityService implements DeviceIdentities {
     static final String IDENTITY_SUFFIX = "-device-identity";
     static final String TOKEN_SUFFIX = "-bootstrap-token";
     static final String TOKEN_KEY = "token";
+    /** Annotation on a bootstrap token Secret: when it stops working (RFC 3339). */
+    static final String EXPIRES = "aranya.arhat.dev/expires";
+    static final String ROLE_BOOTSTRAP_TOKEN = "BootstrapToken";
+    private static final SecureRandom RANDOM = new SecureRandom();
     /** Annotation on the identity Secret: serials (hex) of the device's valid certificates, newest first. */
     static final String SERIALS = "aranya.arhat.dev/serials";
     static final String ROLE_DEVICE_IDENTITY = "DeviceIdentity";
@@ -66,6 +71,7 @@ public final class DeviceIdentityService implements DeviceIdentities {
     private final Duration caValidity;
     private final Duration certificateValidity;
     private final Duration caRefresh;
+    private final Duration tokenValidity;
     private final Clock clock;
     private final ScheduledExecutorService executor;
     /** The device CA, loaded (or made) on first use; a failed load is tried again on the next use. */
@@ -77,17 +83,18 @@ public final class DeviceIdentityService implements DeviceIdentities {
     @Activate
     public DeviceIdentityService(@Reference KubernetesClient client, DeviceIdentityConfig config) {
         this(client, config.caSecret(), Duration.ofDays(config.caValidityDays()), Duration.ofDays(config.certificateValidityDays()),
-                Duration.ofSeconds(config.caRefreshSeconds()), Clock.systemUTC());
+                Duration.ofSeconds(config.caRefreshSeconds()), Duration.ofHours(config.bootstrapTokenValidityHours()), Clock.systemUTC());
     }
 
     DeviceIdentityService(KubernetesClient client, String caSecret, Duration caValidity, Duration certificateValidity,
-                          Duration caRefresh, Clock clock) {
+                          Duration caRefresh, Duration tokenValidity, Clock clock) {
         this.client = client;
         this.namespace = client.getNamespace();
         this.caSecret = caSecret;
         this.caValidity = caValidity;
         this.certificateValidity = certificateValidity;
         this.caRefresh = caRefresh;
+        this.tokenValidity = tokenValidity;
         this.clock = clock;
         this.executor = ClientThreads.executor(client, "aranya-device-identities", 1);
     }
@@ -149,6 +156,37 @@ public final class DeviceIdentityService implements DeviceIdentities {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while loading the device CA", e);
         }
+    }
+
+    @Override
+    public CompletionStage<BootstrapToken> createBootstrapToken(DeviceId device) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                servedHere(device);
+                OwnerReference owner = EdgeDevices.owner(EdgeDevices.read(client, device));
+                if (owner == null) {
+                    throw new DeviceIdentityException("there is no EdgeDevice " + device + " to make a bootstrap token for");
+                }
+                byte[] random = new byte[32];
+                RANDOM.nextBytes(random);
+                String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+                Instant expires = clock.instant().plus(tokenValidity).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+                Secret secret = new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(device.name() + TOKEN_SUFFIX)
+                        .withLabels(Labels.forDevice(device, ROLE_BOOTSTRAP_TOKEN)).withAnnotations(Map.of(EXPIRES, expires.toString()))
+                        .withOwnerReferences(owner).endMetadata()
+                        .withType("Opaque")
+                        .addToData(TOKEN_KEY, Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.US_ASCII)))
+                        .build();
+                client.secrets().inNamespace(namespace).resource(secret).createOr(NonDeletingOperation::update);
+                LOG.info("Made a bootstrap token for device {} (Secret {}), valid once until {}", device, secret.getMetadata().getName(), expires);
+                return new BootstrapToken(device, token, expires);
+            } catch (DeviceIdentityException e) {
+                throw new CompletionException(e);
+            } catch (KubernetesClientException e) {
+                throw new CompletionException(new DeviceIdentityException("cannot store the bootstrap token of device " + device + ": "
+                        + ClusterSigner.message(e)));
+            }
+        }, executor).minimalCompletionStage();
     }
 
     @Override
@@ -222,6 +260,13 @@ public final class DeviceIdentityService implements DeviceIdentities {
             throw new DeviceIdentityException("device " + device + " has no bootstrap token (Secret " + namespace + "/" + name
                     + " with key '" + TOKEN_KEY + "'), or it was used already");
         }
+        Instant expires = expiry(secret);
+        if (!clock.instant().isBefore(expires)) {
+            Arrays.fill(expected, (byte) 0);
+            client.secrets().inNamespace(namespace).withName(name).delete();
+            throw new DeviceIdentityException("the bootstrap token of device " + device + " expired at " + expires
+                    + ": make a new one (aranya:device-token " + device.name() + ")");
+        }
         byte[] given = presented == null ? new byte[0] : presented.getBytes(StandardCharsets.UTF_8);
         boolean matches = MessageDigest.isEqual(trim(expected), given);
         Arrays.fill(expected, (byte) 0);
@@ -231,6 +276,22 @@ public final class DeviceIdentityService implements DeviceIdentities {
         // one use: the first enrolment that deletes it wins
         if (client.secrets().inNamespace(namespace).withName(name).delete().isEmpty()) {
             throw new DeviceIdentityException("the bootstrap token of device " + device + " was used already");
+        }
+    }
+
+    /** The {@value #EXPIRES} annotation, else the Secret's creation plus the configured validity. */
+    private Instant expiry(Secret secret) throws DeviceIdentityException {
+        Map<String, String> annotations = secret.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(EXPIRES);
+        try {
+            if (value != null) {
+                return Instant.parse(value.trim());
+            }
+            String created = secret.getMetadata().getCreationTimestamp();
+            return created == null ? clock.instant().plus(tokenValidity) : Instant.parse(created).plus(tokenValidity);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new DeviceIdentityException("the bootstrap token Secret " + secret.getMetadata().getName() + " has an annotation "
+                    + EXPIRES + " that is not an RFC 3339 time: " + value);
         }
     }
 
