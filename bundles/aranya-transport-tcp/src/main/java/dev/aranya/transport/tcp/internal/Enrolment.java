@@ -46,8 +46,9 @@ final class Enrolment implements FrameHandler {
             return; // the answer to the first frame ends the connection
         }
         if (!frame.hasEnrolRequest() || frame.getConnectionId() == 0) {
-            refuse(frame, null, ErrorCode.ERROR_CODE_UNAUTHENTICATED, "a connection without a client certificate may only enrol, "
-                    + "but its first frame is " + frame.getBodyCase() + ": connect with the device certificate");
+            // a certificate of another CA lands here too: TLS clients offer only certificates of the issuers Aranya names
+            refuse(frame, null, ErrorCode.ERROR_CODE_UNAUTHENTICATED, "the agent presented no certificate issued by the device CA "
+                    + "(one of another CA is not offered), so it may only enrol, but its first frame is " + frame.getBodyCase());
             return;
         }
         EnrolRequest request = frame.getEnrolRequest();
