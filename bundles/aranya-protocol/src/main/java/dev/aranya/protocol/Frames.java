@@ -16,7 +16,7 @@ public final class Frames {
 
     private static final Set<BodyCase> CONTROL = EnumSet.of(BodyCase.HELLO, BodyCase.HELLO_ACK, BodyCase.GOODBYE,
             BodyCase.ERROR, BodyCase.PING, BodyCase.PONG, BodyCase.NODE_INFO, BodyCase.NODE_STATUS, BodyCase.PERIPHERALS,
-            BodyCase.PERIPHERALS_STATUS);
+            BodyCase.PERIPHERALS_STATUS, BodyCase.ENROL_REQUEST, BodyCase.ENROL_RESPONSE);
 
     private static final Set<BodyCase> OPENING = EnumSet.of(BodyCase.EXEC, BodyCase.ATTACH, BodyCase.LOGS,
             BodyCase.PORT_FORWARD);
@@ -24,12 +24,12 @@ public final class Frames {
     private static final Set<BodyCase> FROM_AGENT = EnumSet.of(BodyCase.HELLO, BodyCase.GOODBYE, BodyCase.ERROR,
             BodyCase.PING, BodyCase.PONG, BodyCase.NODE_INFO, BodyCase.NODE_STATUS, BodyCase.STREAM_ACCEPTED,
             BodyCase.DATA, BodyCase.WINDOW_UPDATE, BodyCase.HALF_CLOSE, BodyCase.STREAM_END,
-            BodyCase.PERIPHERALS_STATUS);
+            BodyCase.PERIPHERALS_STATUS, BodyCase.ENROL_REQUEST);
 
     private static final Set<BodyCase> FROM_ARANYA = EnumSet.of(BodyCase.HELLO_ACK, BodyCase.GOODBYE,
             BodyCase.ERROR, BodyCase.PING, BodyCase.PONG, BodyCase.EXEC, BodyCase.ATTACH, BodyCase.LOGS,
             BodyCase.PORT_FORWARD, BodyCase.DATA, BodyCase.WINDOW_UPDATE, BodyCase.HALF_CLOSE, BodyCase.RESIZE,
-            BodyCase.CANCEL, BodyCase.PERIPHERALS);
+            BodyCase.CANCEL, BodyCase.PERIPHERALS, BodyCase.ENROL_RESPONSE);
 
     private static final Set<Channel> CHANNELS_FROM_AGENT = EnumSet.of(Channel.CHANNEL_STDOUT, Channel.CHANNEL_STDERR,
             Channel.CHANNEL_PORT_DATA);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aranya.api.transport.DeviceId;
-import dev.aranya.certs.DeviceIdentities.DeviceIdentityException;
+import dev.aranya.api.certs.DeviceIdentities.DeviceIdentityException;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
@@ -32,7 +32,7 @@ class DeviceIdentitiesE2E {
 
     @BeforeEach
     void start(TestNamespace namespace) {
-        identities = new DeviceIdentityService(namespace.client(), "aranya-device-ca", Duration.ofDays(3650), Duration.ofDays(90), Clock.systemUTC());
+        identities = new DeviceIdentityService(namespace.client(), "aranya-device-ca", Duration.ofDays(3650), Duration.ofDays(90), Duration.ofSeconds(60), Duration.ofHours(24), Clock.systemUTC());
     }
 
     @AfterEach

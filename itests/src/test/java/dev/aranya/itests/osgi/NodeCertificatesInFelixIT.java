@@ -8,7 +8,7 @@ import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import dev.aranya.api.certs.NodeCertificates;
 import dev.aranya.api.certs.NodeCertificates.ServingCertificate;
 import dev.aranya.api.transport.DeviceId;
-import dev.aranya.certs.DeviceIdentities;
+import dev.aranya.api.certs.DeviceIdentities;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.RuntimeBundles;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;

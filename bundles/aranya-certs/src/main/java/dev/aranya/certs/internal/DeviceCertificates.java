@@ -1,23 +1,35 @@
 package dev.aranya.certs.internal;
 
 import dev.aranya.api.transport.DeviceId;
-import dev.aranya.certs.DeviceIdentities.DeviceIdentityException;
+import dev.aranya.api.certs.DeviceIdentities.DeviceIdentityException;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCSException;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
- * What a device's client certificate says: {@code CN=<device>} for people, and the URI SAN
+ * What a device's client certificate says: the subject {@code O=<namespace>, CN=<device>} that every mutual-TLS
+ * transport reads (also for certificates of an operator's own PKI), and the URI SAN
  * {@code urn:aranya:device:<namespace>:<device>} that {@link #deviceOf} reads (Kubernetes names hold no colon).
  */
 final class DeviceCertificates {
@@ -34,9 +46,36 @@ final class DeviceCertificates {
         if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < KeyType.MIN_RSA_BITS) {
             throw new DeviceIdentityException("device RSA keys need at least " + KeyType.MIN_RSA_BITS + " bits, not " + rsa.getModulus().bitLength());
         }
-        return ca.issue(new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, device.name()).build(),
+        return ca.issue(new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, device.namespace()).addRDN(BCStyle.CN, device.name()).build(),
                 new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri(device))), key, validity,
                 KeyPurposeId.id_kp_clientAuth);
+    }
+
+    /**
+     * The public key of a PKCS#10 request whose signature it verifies (so the requester holds the private key). The
+     * request's subject and attributes are not used: the certificate names the device the token was for.
+     */
+    static PublicKey requestedKey(byte[] certificationRequest) throws DeviceIdentityException {
+        try {
+            PKCS10CertificationRequest request = new PKCS10CertificationRequest(certificationRequest);
+            // the JDK's key factories, by name: BouncyCastle's lookup by OID finds none without its provider
+            ASN1ObjectIdentifier algorithm = request.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm();
+            String keyAlgorithm = X9ObjectIdentifiers.id_ecPublicKey.equals(algorithm) ? "EC"
+                    : PKCSObjectIdentifiers.rsaEncryption.equals(algorithm) ? "RSA" : null;
+            if (keyAlgorithm == null) {
+                throw new DeviceIdentityException("device keys are ECDSA P-256 or RSA, not " + algorithm);
+            }
+            PublicKey key = KeyFactory.getInstance(keyAlgorithm)
+                    .generatePublic(new X509EncodedKeySpec(request.getSubjectPublicKeyInfo().getEncoded()));
+            if (!request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
+                throw new DeviceIdentityException("the certification request's signature does not match its key");
+            }
+            return key;
+        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+            throw new DeviceIdentityException("the certification request is not DER PKCS#10: " + e.getMessage());
+        } catch (GeneralSecurityException | OperatorCreationException | PKCSException e) {
+            throw new DeviceIdentityException("the certification request's key or signature is unusable: " + e.getMessage());
+        }
     }
 
     static String uri(DeviceId device) {

@@ -1,7 +1,7 @@
 package dev.aranya.certs.internal;
 
 import dev.aranya.api.transport.DeviceId;
-import dev.aranya.certs.DeviceIdentities;
+import dev.aranya.api.certs.DeviceIdentities;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -12,10 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -50,6 +52,10 @@ public final class DeviceIdentityService implements DeviceIdentities {
     static final String IDENTITY_SUFFIX = "-device-identity";
     static final String TOKEN_SUFFIX = "-bootstrap-token";
     static final String TOKEN_KEY = "token";
+    /** Annotation on a bootstrap token Secret: when it stops working (RFC 3339). */
+    static final String EXPIRES = "aranya.arhat.dev/expires";
+    static final String ROLE_BOOTSTRAP_TOKEN = "BootstrapToken";
+    private static final SecureRandom RANDOM = new SecureRandom();
     /** Annotation on the identity Secret: serials (hex) of the device's valid certificates, newest first. */
     static final String SERIALS = "aranya.arhat.dev/serials";
     static final String ROLE_DEVICE_IDENTITY = "DeviceIdentity";
@@ -64,23 +70,31 @@ public final class DeviceIdentityService implements DeviceIdentities {
     private final String caSecret;
     private final Duration caValidity;
     private final Duration certificateValidity;
+    private final Duration caRefresh;
+    private final Duration tokenValidity;
     private final Clock clock;
     private final ScheduledExecutorService executor;
     /** The device CA, loaded (or made) on first use; a failed load is tried again on the next use. */
     private CompletableFuture<CertificateAuthority> ca;
+    /** When {@link #ca} was last read from its Secret: an operator may replace the CA there. */
+    private Instant caReadAt = Instant.MIN;
+    private boolean caRereading;
 
     @Activate
     public DeviceIdentityService(@Reference KubernetesClient client, DeviceIdentityConfig config) {
         this(client, config.caSecret(), Duration.ofDays(config.caValidityDays()), Duration.ofDays(config.certificateValidityDays()),
-                Clock.systemUTC());
+                Duration.ofSeconds(config.caRefreshSeconds()), Duration.ofHours(config.bootstrapTokenValidityHours()), Clock.systemUTC());
     }
 
-    DeviceIdentityService(KubernetesClient client, String caSecret, Duration caValidity, Duration certificateValidity, Clock clock) {
+    DeviceIdentityService(KubernetesClient client, String caSecret, Duration caValidity, Duration certificateValidity,
+                          Duration caRefresh, Duration tokenValidity, Clock clock) {
         this.client = client;
         this.namespace = client.getNamespace();
         this.caSecret = caSecret;
         this.caValidity = caValidity;
         this.certificateValidity = certificateValidity;
+        this.caRefresh = caRefresh;
+        this.tokenValidity = tokenValidity;
         this.clock = clock;
         this.executor = ClientThreads.executor(client, "aranya-device-identities", 1);
     }
@@ -90,11 +104,35 @@ public final class DeviceIdentityService implements DeviceIdentities {
         executor.shutdownNow();
     }
 
+    /**
+     * The device CA; once loaded, read again in the background every {@code caRefresh} (while in use), so that a CA
+     * an operator put into the Secret, or a new one made after the Secret was deleted, is used without a restart.
+     */
     private synchronized CompletableFuture<CertificateAuthority> ca() {
+        Instant now = clock.instant();
         if (ca == null || ca.isCompletedExceptionally()) {
+            caReadAt = now;
             ca = CompletableFuture.supplyAsync(this::loadCa, executor);
+        } else if (ca.isDone() && !caRereading && now.isAfter(caReadAt.plus(caRefresh))) {
+            caRereading = true;
+            CertificateAuthority current = ca.join();
+            CompletableFuture.supplyAsync(this::loadCa, executor).whenComplete((read, failure) -> reread(current, read, failure));
         }
         return ca;
+    }
+
+    private synchronized void reread(CertificateAuthority current, CertificateAuthority read, Throwable failure) {
+        caRereading = false;
+        caReadAt = clock.instant();
+        if (failure != null) {
+            LOG.warn("Reading the device CA (Secret {}/{}) again failed; the one read before stays in use: {}", namespace, caSecret,
+                    (failure instanceof CompletionException ? failure.getCause() : failure).getMessage());
+        } else if (!read.certificate().equals(current.certificate())) {
+            LOG.info("The device CA in Secret {}/{} was replaced: devices are now verified against and issued by '{}' (serial {}); "
+                    + "certificates of the previous CA are refused", namespace, caSecret, read.certificate().getSubjectX500Principal(),
+                    read.certificate().getSerialNumber().toString(16));
+            ca = CompletableFuture.completedFuture(read);
+        }
     }
 
     private CertificateAuthority loadCa() {
@@ -121,7 +159,49 @@ public final class DeviceIdentityService implements DeviceIdentities {
     }
 
     @Override
-    public CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, PublicKey key) {
+    public CompletionStage<BootstrapToken> createBootstrapToken(DeviceId device) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                servedHere(device);
+                OwnerReference owner = EdgeDevices.owner(EdgeDevices.read(client, device));
+                if (owner == null) {
+                    throw new DeviceIdentityException("there is no EdgeDevice " + device + " to make a bootstrap token for");
+                }
+                byte[] random = new byte[32];
+                RANDOM.nextBytes(random);
+                String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+                Instant expires = clock.instant().plus(tokenValidity).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+                Secret secret = new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(device.name() + TOKEN_SUFFIX)
+                        .withLabels(Labels.forDevice(device, ROLE_BOOTSTRAP_TOKEN)).withAnnotations(Map.of(EXPIRES, expires.toString()))
+                        .withOwnerReferences(owner).endMetadata()
+                        .withType("Opaque")
+                        .addToData(TOKEN_KEY, Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.US_ASCII)))
+                        .build();
+                client.secrets().inNamespace(namespace).resource(secret).createOr(NonDeletingOperation::update);
+                LOG.info("Made a bootstrap token for device {} (Secret {}), valid once until {}", device, secret.getMetadata().getName(), expires);
+                return new BootstrapToken(device, token, expires);
+            } catch (DeviceIdentityException e) {
+                throw new CompletionException(e);
+            } catch (KubernetesClientException e) {
+                throw new CompletionException(new DeviceIdentityException("cannot store the bootstrap token of device " + device + ": "
+                        + ClusterSigner.message(e)));
+            }
+        }, executor).minimalCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, byte[] certificationRequest) {
+        PublicKey key;
+        try {
+            key = DeviceCertificates.requestedKey(certificationRequest);
+        } catch (DeviceIdentityException e) {
+            LOG.warn("Enrolment of device {} refused: {}", device, e.getMessage());
+            return CompletableFuture.<List<X509Certificate>>failedFuture(e).minimalCompletionStage();
+        }
+        return enrol(device, bootstrapToken, key);
+    }
+
+    CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, PublicKey key) {
         return ca().thenApplyAsync(authority -> {
             try {
                 servedHere(device);
@@ -180,6 +260,13 @@ public final class DeviceIdentityService implements DeviceIdentities {
             throw new DeviceIdentityException("device " + device + " has no bootstrap token (Secret " + namespace + "/" + name
                     + " with key '" + TOKEN_KEY + "'), or it was used already");
         }
+        Instant expires = expiry(secret);
+        if (!clock.instant().isBefore(expires)) {
+            Arrays.fill(expected, (byte) 0);
+            client.secrets().inNamespace(namespace).withName(name).delete();
+            throw new DeviceIdentityException("the bootstrap token of device " + device + " expired at " + expires
+                    + ": make a new one (aranya:device-token " + device.name() + ")");
+        }
         byte[] given = presented == null ? new byte[0] : presented.getBytes(StandardCharsets.UTF_8);
         boolean matches = MessageDigest.isEqual(trim(expected), given);
         Arrays.fill(expected, (byte) 0);
@@ -189,6 +276,22 @@ public final class DeviceIdentityService implements DeviceIdentities {
         // one use: the first enrolment that deletes it wins
         if (client.secrets().inNamespace(namespace).withName(name).delete().isEmpty()) {
             throw new DeviceIdentityException("the bootstrap token of device " + device + " was used already");
+        }
+    }
+
+    /** The {@value #EXPIRES} annotation, else the Secret's creation plus the configured validity. */
+    private Instant expiry(Secret secret) throws DeviceIdentityException {
+        Map<String, String> annotations = secret.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(EXPIRES);
+        try {
+            if (value != null) {
+                return Instant.parse(value.trim());
+            }
+            String created = secret.getMetadata().getCreationTimestamp();
+            return created == null ? clock.instant().plus(tokenValidity) : Instant.parse(created).plus(tokenValidity);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new DeviceIdentityException("the bootstrap token Secret " + secret.getMetadata().getName() + " has an annotation "
+                    + EXPIRES + " that is not an RFC 3339 time: " + value);
         }
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aranya.api.transport.DeviceId;
-import dev.aranya.certs.DeviceIdentities.DeviceIdentityException;
+import dev.aranya.api.certs.DeviceIdentities.DeviceIdentityException;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -23,7 +23,7 @@ class DeviceCertificatesTest {
         X509Certificate certificate = DeviceCertificates.issue(NodeIdentityTest.CA, DEVICE, keys.getPublic(), Duration.ofDays(90));
 
         certificate.verify(NodeIdentityTest.CA.certificate().getPublicKey());
-        assertThat(certificate.getSubjectX500Principal().getName()).isEqualTo("CN=pi-1");
+        assertThat(certificate.getSubjectX500Principal().getName()).isEqualTo("CN=pi-1,O=edge");
         assertThat(certificate.getSubjectAlternativeNames()).containsExactly(List.of(6, "urn:aranya:device:edge:pi-1"));
         assertThat(certificate.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
         assertThat(certificate.getBasicConstraints()).isEqualTo(-1);

@@ -1,6 +1,8 @@
 package dev.aranya.shell.internal;
 
 import dev.aranya.api.Aranya;
+import dev.aranya.api.certs.DeviceIdentities;
+import dev.aranya.api.certs.DeviceIdentities.BootstrapToken;
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.model.EdgeDeviceStatus;
 import dev.aranya.api.session.DeviceSession;
@@ -21,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
@@ -40,7 +44,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
         "osgi.command.function=devices",
         "osgi.command.function=device",
         "osgi.command.function=sessions",
-        "osgi.command.function=transports"})
+        "osgi.command.function=transports",
+        "osgi.command.function=deviceToken"})
 public final class AranyaCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -53,6 +58,28 @@ public final class AranyaCommands {
     @Reference(service = DeviceTransport.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private final List<ServiceReference<DeviceTransport>> transports = new CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile DeviceIdentities identities;
+
+    @Descriptor("makes a one-time bootstrap token with which the device's agent enrols (gets its client certificate); "
+            + "prints it once: put it into the file the agent's link.bootstrapTokenFile names")
+    public String deviceToken(@Descriptor("the EdgeDevice's name") String name) throws Exception {
+        KubernetesClient kube = requireClient();
+        DeviceIdentities service = identities;
+        if (service == null) {
+            throw new IllegalStateException("the device identities service (bundle aranya-certs) is not running");
+        }
+        try {
+            BootstrapToken token = service.createBootstrapToken(new DeviceId(kube.getNamespace(), name)).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            return "Bootstrap token of device " + token.device() + " (works once, until " + token.expires() + "):\n"
+                    + token.token() + "\n";
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        }
+    }
 
     @Descriptor("lists the EdgeDevices of the served namespace: transport, online, node ready, kubelet port, last seen")
     public String devices() {

@@ -76,7 +76,7 @@ public final class AgentComponent {
     public AgentComponent(BundleContext context, ArhatConfig config, Map<String, Object> properties,
             @Reference HostStreams host, @Reference PeripheralRegistry peripherals) {
         this.method = config.method();
-        this.linkSettings = linkSettings(properties, config);
+        this.linkSettings = linkSettings(properties, config, HostStreamsComponent.agentHome(context));
         this.backoff = new Backoff(Duration.ofMillis(config.reconnectInitialMillis()), Duration.ofMillis(config.reconnectMaxMillis()),
                 config.reconnectFactor(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());
         String version = context.getBundle().getVersion().toString();
@@ -129,12 +129,14 @@ public final class AgentComponent {
     /**
      * The {@code link.*} properties without their prefix, and the device's identity as {@code deviceNamespace} and
      * {@code deviceName} unless set there: links that name the device on the wire (MQTT's topics and client id) need
-     * it, and the operator should not have to write it twice.
+     * it, and the operator should not have to write it twice. {@code dataDirectory} (absolute) is where a link keeps
+     * what it learns, such as an enrolled certificate.
      */
-    static Map<String, String> linkSettings(Map<String, Object> properties, ArhatConfig config) {
+    static Map<String, String> linkSettings(Map<String, Object> properties, ArhatConfig config, Path home) {
         Map<String, String> settings = new TreeMap<>();
         settings.put("deviceNamespace", config.deviceNamespace());
         settings.put("deviceName", config.deviceName());
+        settings.put("dataDirectory", home.resolve(config.dataDirectory()).toAbsolutePath().normalize().toString());
         properties.forEach((key, value) -> {
             if (key.startsWith(ArhatConfig.LINK_PREFIX) && key.length() > ArhatConfig.LINK_PREFIX.length()) {
                 settings.put(key.substring(ArhatConfig.LINK_PREFIX.length()), String.valueOf(value));

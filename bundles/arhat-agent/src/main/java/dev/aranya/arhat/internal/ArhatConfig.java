@@ -25,6 +25,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Device name", description = "Name of this device's EdgeDevice (and of its Node).")
     String deviceName() default "";
 
+    @AttributeDefinition(name = "Data directory",
+            description = "Where the agent keeps what it must remember across restarts, such as the certificate it got by "
+                    + "enrolment (device-identity/, key readable by the agent's user only); relative to the agent's folder.")
+    String dataDirectory() default "data";
+
     @AttributeDefinition(name = "Connectivity method",
             description = "How the agent reaches Aranya: the method of an installed CloudLink (tcp, grpc, mqtt).")
     String method() default "tcp";

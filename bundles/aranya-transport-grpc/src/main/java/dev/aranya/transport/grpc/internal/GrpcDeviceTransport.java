@@ -1,6 +1,9 @@
 package dev.aranya.transport.grpc.internal;
 
 import dev.aranya.api.Aranya;
+import dev.aranya.api.certs.DeviceCaTrustManager;
+import dev.aranya.api.certs.DeviceIdentities;
+import dev.aranya.api.certs.DeviceIdentities.DeviceIdentityException;
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.transport.DeviceConnectionListener;
 import dev.aranya.api.transport.DeviceId;
@@ -24,27 +27,35 @@ import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Aranya's side of the {@code grpc} method: a mutual-TLS gRPC server of {@code /aranya.v1.AgentLink/Connect}.
- * A call is accepted when the client certificate, issued by the device CA, names a registered device
+ * A call is accepted when the client certificate, issued by the configured {@code clientCa} or else by the
+ * DeviceIdentities device CA (optional, dynamic reference; then also not revoked), names a registered device
  * ({@link DeviceId#ofCertificateSubject}); each accepted call is one connection. Stopping the component ends only
  * these calls and frees the port.
  */
@@ -54,19 +65,30 @@ import org.slf4j.LoggerFactory;
 public final class GrpcDeviceTransport implements DeviceTransport {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcDeviceTransport.class);
 
+    /** How long a call waits for the device CA's answer whether its certificate is revoked. */
+    private static final long AUTHENTICATE_TIMEOUT_SECONDS = 30;
+
     private final Server server;
     private final int maxFrameSize;
+    /** Without a CA file of its own the transport trusts, and asks about revocation, the DeviceIdentities device CA. */
+    private final boolean deviceCa;
+    private final AtomicReference<DeviceIdentities> identities = new AtomicReference<>();
     private final Map<DeviceId, DeviceConnectionListener> registered = new ConcurrentHashMap<>();
     private final Set<GrpcDeviceConnection> connections = ConcurrentHashMap.newKeySet();
 
     @Activate
     public GrpcDeviceTransport(GrpcTransportConfig config) throws IOException, ProtocolException {
         maxFrameSize = ProtocolLimits.resolveMaxFrameSize(config.maxFrameSize());
-        SslContext tls = GrpcSslContexts.configure(SslContextBuilder.forServer(
+        SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(
                         readable(config.tlsCertificate(), "tlsCertificate"), readable(config.tlsKey(), "tlsKey")))
-                .trustManager(readable(config.clientCa(), "clientCa"))
-                .clientAuth(ClientAuth.REQUIRE)
-                .build();
+                .clientAuth(ClientAuth.REQUIRE);
+        deviceCa = config.clientCa() == null || config.clientCa().isBlank();
+        if (deviceCa) {
+            builder.trustManager(new DeviceCaTrustManager(identities::get));
+        } else {
+            builder.trustManager(readable(config.clientCa(), "clientCa"));
+        }
+        SslContext tls = builder.build();
         ServerServiceDefinition service = ServerServiceDefinition.builder(AgentLink.SERVICE)
                 .addMethod(AgentLink.CONNECT, this::startCall)
                 .build();
@@ -80,7 +102,16 @@ public final class GrpcDeviceTransport implements DeviceTransport {
                 .build()
                 .start();
         LOG.info("gRPC transport listening on {} (mutual TLS, devices issued by {}, largest frame {} bytes)",
-                server.getListenSockets(), config.clientCa(), maxFrameSize);
+                server.getListenSockets(), deviceCa ? "the device CA of aranya-certs" : config.clientCa(), maxFrameSize);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindIdentities(DeviceIdentities service) {
+        identities.set(service);
+    }
+
+    void unbindIdentities(DeviceIdentities service) {
+        identities.compareAndSet(service, null);
     }
 
     /** The port the server listens on. */
@@ -132,7 +163,20 @@ public final class GrpcDeviceTransport implements DeviceTransport {
 
     private ServerCall.Listener<Frame> startCall(ServerCall<Frame, Frame> call, Metadata headers) {
         SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        Optional<DeviceId> device = deviceOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        List<X509Certificate> chain = chainOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        Optional<DeviceId> device;
+        if (deviceCa && !chain.isEmpty()) {
+            // revocation (a deleted EdgeDevice or identity Secret) is the device CA's to say; calls run on gRPC's
+            // executor, not on the event loop, so waiting for its answer holds up only this call
+            try {
+                device = Optional.of(authenticate(chain));
+            } catch (DeviceIdentityException e) {
+                return refuse(call, remote, Status.UNAUTHENTICATED.withDescription("the client certificate "
+                        + chain.get(0).getSubjectX500Principal() + " is refused: " + e.getMessage()));
+            }
+        } else {
+            device = chain.isEmpty() ? Optional.empty() : DeviceId.ofCertificateSubject(chain.get(0).getSubjectX500Principal());
+        }
         if (device.isEmpty()) {
             return refuse(call, remote, Status.UNAUTHENTICATED.withDescription(
                     "the client certificate names no device (its subject must be O=<namespace>, CN=<EdgeDevice name>)"));
@@ -199,16 +243,33 @@ public final class GrpcDeviceTransport implements DeviceTransport {
         };
     }
 
-    private static Optional<DeviceId> deviceOf(SSLSession session) {
+    private static List<X509Certificate> chainOf(SSLSession session) {
         if (session == null) {
-            return Optional.empty();
+            return List.of();
         }
         try {
-            Certificate[] chain = session.getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate leaf
-                    ? DeviceId.ofCertificateSubject(leaf.getSubjectX500Principal()) : Optional.empty();
+            return Arrays.stream(session.getPeerCertificates()).filter(X509Certificate.class::isInstance)
+                    .map(X509Certificate.class::cast).toList();
         } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
+            return List.of();
+        }
+    }
+
+    private DeviceId authenticate(List<X509Certificate> chain) throws DeviceIdentityException {
+        DeviceIdentities service = identities.get();
+        if (service == null) {
+            throw new DeviceIdentityException("the device CA (bundle aranya-certs) is not running");
+        }
+        try {
+            return service.authenticate(chain).toCompletableFuture().get(AUTHENTICATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof DeviceIdentityException refused ? refused
+                    : new DeviceIdentityException("the device CA failed: " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            throw new DeviceIdentityException("the device CA did not answer within " + AUTHENTICATE_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeviceIdentityException("interrupted");
         }
     }
 

@@ -22,9 +22,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Server key", description = "PEM file with the server certificate's private key (PKCS#8)")
     String tlsKey();
 
-    @AttributeDefinition(name = "Device CA", description = "PEM file with the CA certificate(s) that issue device "
-            + "certificates; a device certificate's subject is O=<namespace>, CN=<EdgeDevice name>")
-    String clientCa();
+    @AttributeDefinition(name = "Device CA file", required = false, description = "PEM file with the CA certificate(s) of an "
+            + "operator's own PKI that issue device certificates (subject O=<namespace>, CN=<EdgeDevice name>). Empty: the "
+            + "device CA of aranya-certs (DeviceIdentities, Secret aranya-device-ca), which also refuses revoked devices")
+    String clientCa() default "";
 
     @AttributeDefinition(name = "Max frame size (bytes)", min = "16384", max = "16777216",
             description = "Largest frame (gRPC message) accepted from an agent; a larger one ends that call")

@@ -18,6 +18,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,11 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
     private static final Logger LOG = LoggerFactory.getLogger(FrameChannel.class);
 
     private static final int REFUSED_HELLO_WAIT_SECONDS = 10;
+    /**
+     * Frames kept while the device's certificate is being checked (the agent sends its Hello and waits, so one is
+     * expected); a peer that sends more before it is authenticated is closed.
+     */
+    private static final int MAX_HELD_FRAMES = 4;
     /** Bytes sent but not yet taken by the socket, above which the connection is closed. */
     private static final long MAX_UNSENT_BYTES = 64L << 20;
 
@@ -51,6 +58,8 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
     private volatile DeviceId device;
     private volatile FrameHandler handler;
     private ErrorInfo refusal;
+    /** Frames that arrived before {@link #attach}, {@link #handle} or {@link #refuse}; touched on the event loop only. */
+    private final List<Frame> held = new ArrayList<>();
 
     /**
      * The ALPN protocol both ends offer (docs/protocol.md, "Raw TCP"); a peer that offers none is accepted, so the
@@ -73,7 +82,22 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
      */
     void attach(DeviceId authenticated, DeviceConnectionListener listener) {
         this.device = authenticated;
-        this.handler = listener.connected(this);
+        handle(listener.connected(this));
+    }
+
+    /**
+     * From now on the frames go to this handler, first those that arrived while the peer was being authenticated.
+     * Call on the event loop once the channel is active, or before.
+     */
+    void handle(FrameHandler frames) {
+        this.handler = frames;
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
+        List<Frame> early = List.copyOf(held);
+        held.clear();
+        early.forEach(this::deliver);
     }
 
     /**
@@ -85,6 +109,7 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
         // a refused peer that never says Hello does not keep the connection
         channel.eventLoop().schedule(() -> close("refused, and no Hello within " + REFUSED_HELLO_WAIT_SECONDS + " s"),
                 REFUSED_HELLO_WAIT_SECONDS, TimeUnit.SECONDS);
+        releaseHeld();
     }
 
     /** Completes when the channel has closed. */
@@ -204,7 +229,12 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
         }
         FrameHandler frames = handler;
         if (frames == null) {
-            fail("a frame arrived before the device was authenticated");
+            // the certificate is still being checked (revocation is asked of the cluster)
+            if (held.size() == MAX_HELD_FRAMES) {
+                fail("more than " + MAX_HELD_FRAMES + " frames arrived before the device was authenticated");
+            } else {
+                held.add(frame);
+            }
             return;
         }
         frames.onFrame(frame);

@@ -1,5 +1,7 @@
 package dev.aranya.transport.tcp.internal;
 
+import dev.aranya.api.certs.DeviceCaTrustManager;
+import dev.aranya.api.certs.DeviceIdentities;
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.transport.DeviceConnectionListener;
 import dev.aranya.api.transport.DeviceId;
@@ -26,30 +28,45 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Aranya's raw TCP server: agents dial it over mutual TLS; the client certificate, issued by the configured device
- * CA, names the device ({@link DeviceId#ofCertificateSubject}). Only registered devices may talk: others get an error answer to
- * their Hello and are disconnected, each with a log line.
+ * Aranya's raw TCP server: agents dial it over mutual TLS; the client certificate names the device
+ * ({@link DeviceId#ofCertificateSubject}). Only registered devices may talk: others get an error answer to their
+ * Hello and are disconnected, each with a log line.
+ *
+ * <p>The client certificate is issued by the operator's CA file ({@code clientCa}) or, without one, by the device
+ * CA of {@link DeviceIdentities} (optional, dynamic: the transport runs without aranya-certs when it has a CA file).
+ * With the device CA, a certificate is also checked for revocation, and a connection without one may enrol
+ * ({@link Enrolment}).
  */
 @Component(service = DeviceTransport.class, property = DeviceTransport.METHOD_PROPERTY + "=" + TcpDeviceTransport.METHOD,
         configurationPid = TcpTransportConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = TcpTransportConfig.class)
 public final class TcpDeviceTransport implements DeviceTransport {
     static final String METHOD = "tcp";
+    /** How long a connection without a client certificate may take to send its enrolment request. */
+    private static final int ENROL_WAIT_SECONDS = 10;
     private static final Logger LOG = LoggerFactory.getLogger(TcpDeviceTransport.class);
 
     private final TcpServerSettings settings;
@@ -58,6 +75,7 @@ public final class TcpDeviceTransport implements DeviceTransport {
     private final Channel server;
     private final Map<DeviceId, DeviceConnectionListener> registered = new ConcurrentHashMap<>();
     private final Set<FrameChannel> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<DeviceIdentities> identities = new AtomicReference<>();
 
     @Activate
     public TcpDeviceTransport(TcpTransportConfig config) throws IOException, InterruptedException {
@@ -66,12 +84,16 @@ public final class TcpDeviceTransport implements DeviceTransport {
 
     TcpDeviceTransport(TcpServerSettings settings) throws IOException, InterruptedException {
         this.settings = settings;
-        this.tls = SslContextBuilder.forServer(settings.certificate().toFile(), settings.key().toFile())
-                .trustManager(settings.clientCa().toFile())
-                .clientAuth(ClientAuth.REQUIRE)
+        SslContextBuilder builder = SslContextBuilder.forServer(settings.certificate().toFile(), settings.key().toFile())
                 .protocols("TLSv1.3", "TLSv1.2")
-                .applicationProtocolConfig(FrameChannel.ALPN)
-                .build();
+                .applicationProtocolConfig(FrameChannel.ALPN);
+        if (settings.clientCa().isPresent()) {
+            builder.trustManager(settings.clientCa().get().toFile()).clientAuth(ClientAuth.REQUIRE);
+        } else {
+            // without a client certificate a connection may only enrol (Authenticator)
+            builder.trustManager(new DeviceCaTrustManager(identities::get)).clientAuth(ClientAuth.OPTIONAL);
+        }
+        this.tls = builder.build();
         this.loops = new MultiThreadIoEventLoopGroup(settings.ioThreads(), new DefaultThreadFactory("aranya-tcp", true),
                 NioIoHandler.newFactory());
         try {
@@ -91,7 +113,16 @@ public final class TcpDeviceTransport implements DeviceTransport {
             throw e;
         }
         LOG.info("Raw TCP transport listening on {} (mutual TLS, devices issued by {})", server.localAddress(),
-                settings.clientCa());
+                settings.clientCa().map(String::valueOf).orElse("the device CA of aranya-certs; agents may enrol"));
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindIdentities(DeviceIdentities service) {
+        identities.set(service);
+    }
+
+    void unbindIdentities(DeviceIdentities service) {
+        identities.compareAndSet(service, null);
     }
 
     @Deactivate
@@ -144,7 +175,7 @@ public final class TcpDeviceTransport implements DeviceTransport {
             if (event instanceof SslHandshakeCompletionEvent handshake) {
                 ctx.pipeline().remove(this);
                 if (handshake.isSuccess()) {
-                    authenticate(ctx.pipeline().get(SslHandler.class));
+                    authenticate(ctx, ctx.pipeline().get(SslHandler.class));
                 } else {
                     LOG.warn("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(),
                             handshake.cause().getMessage());
@@ -154,16 +185,52 @@ public final class TcpDeviceTransport implements DeviceTransport {
             super.userEventTriggered(ctx, event);
         }
 
-        private void authenticate(SslHandler ssl) {
-            Optional<DeviceId> device = Optional.empty();
+        private void authenticate(ChannelHandlerContext ctx, SslHandler ssl) {
+            List<X509Certificate> chain = List.of();
             try {
-                Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-                if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
-                    device = DeviceId.ofCertificateSubject(leaf.getSubjectX500Principal());
-                }
+                chain = Arrays.stream(ssl.engine().getSession().getPeerCertificates())
+                        .filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast).toList();
             } catch (SSLPeerUnverifiedException e) {
-                // REQUIRE makes the handshake fail without a certificate; treated as unnamed all the same
+                // no client certificate: possible only with the device CA (ClientAuth.OPTIONAL), for enrolment
             }
+            if (settings.clientCa().isEmpty()) {
+                if (chain.isEmpty()) {
+                    Enrolment enrolment = new Enrolment(frames, identities.get());
+                    frames.handle(enrolment);
+                    ctx.executor().schedule(() -> {
+                        if (!enrolment.asked()) {
+                            LOG.warn("Closed {}: no client certificate, and no enrolment request within {} s", frames.peer(), ENROL_WAIT_SECONDS);
+                            frames.close("no client certificate and no enrolment request");
+                        }
+                    }, ENROL_WAIT_SECONDS, TimeUnit.SECONDS);
+                    return;
+                }
+                checkWithDeviceCa(ctx, chain);
+                return;
+            }
+            admit(chain.isEmpty() ? Optional.empty() : DeviceId.ofCertificateSubject(chain.get(0).getSubjectX500Principal()));
+        }
+
+        /** Revocation (deleted EdgeDevice or identity Secret) is asked of the cluster; frames wait in the meantime. */
+        private void checkWithDeviceCa(ChannelHandlerContext ctx, List<X509Certificate> chain) {
+            DeviceIdentities service = identities.get();
+            if (service == null) {
+                LOG.warn("Refused {}: the device CA (bundle aranya-certs) is not running", frames.peer());
+                frames.refuse(ErrorCode.ERROR_CODE_UNAVAILABLE, "Aranya's device CA is not running");
+                return;
+            }
+            service.authenticate(chain).whenComplete((device, failure) -> ctx.executor().execute(() -> {
+                if (failure == null) {
+                    admit(Optional.of(device));
+                    return;
+                }
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                LOG.warn("Refused the certificate {} from {}: {}", chain.get(0).getSubjectX500Principal(), frames.peer(), cause.getMessage());
+                frames.refuse(ErrorCode.ERROR_CODE_UNAUTHENTICATED, "the client certificate is refused: " + cause.getMessage());
+            }));
+        }
+
+        private void admit(Optional<DeviceId> device) {
             if (device.isEmpty()) {
                 LOG.warn("Refused {}: its certificate does not name a device (subject O=<namespace>, CN=<name>)", frames.peer());
                 frames.refuse(ErrorCode.ERROR_CODE_UNAUTHENTICATED,

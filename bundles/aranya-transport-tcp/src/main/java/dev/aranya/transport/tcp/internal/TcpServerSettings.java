@@ -3,9 +3,14 @@ package dev.aranya.transport.tcp.internal;
 import dev.aranya.protocol.ProtocolLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
-/** The server's settings, checked: every problem is reported at once with the setting's name. */
-record TcpServerSettings(String bindAddress, int port, Path certificate, Path key, Path clientCa, int maxFrameSize,
+/**
+ * The server's settings, checked: every problem is reported at once with the setting's name.
+ *
+ * @param clientCa the operator's device CA file; empty: the DeviceIdentities device CA (and enrolment)
+ */
+record TcpServerSettings(String bindAddress, int port, Path certificate, Path key, Optional<Path> clientCa, int maxFrameSize,
                          int ioThreads) {
     static final String AUTH_CLIENT_CERTIFICATE = "client-certificate";
 
@@ -15,7 +20,7 @@ record TcpServerSettings(String bindAddress, int port, Path certificate, Path ke
         }
         readable(certificate, "tlsCertificate");
         readable(key, "tlsKey");
-        readable(clientCa, "clientCa");
+        clientCa.ifPresent(file -> readable(file, "clientCa"));
         if (maxFrameSize < ProtocolLimits.MIN_FRAME_SIZE_LIMIT || maxFrameSize > ProtocolLimits.MAX_FRAME_SIZE_LIMIT) {
             throw new IllegalArgumentException("maxFrameSize must be within " + ProtocolLimits.MIN_FRAME_SIZE_LIMIT
                     + ".." + ProtocolLimits.MAX_FRAME_SIZE_LIMIT + ", was " + maxFrameSize);
@@ -31,7 +36,8 @@ record TcpServerSettings(String bindAddress, int port, Path certificate, Path ke
                     + AUTH_CLIENT_CERTIFICATE);
         }
         return new TcpServerSettings(config.bindAddress(), config.port(), path(config.tlsCertificate(), "tlsCertificate"),
-                path(config.tlsKey(), "tlsKey"), path(config.clientCa(), "clientCa"), config.maxFrameSize(),
+                path(config.tlsKey(), "tlsKey"),
+                Optional.ofNullable(config.clientCa()).filter(value -> !value.isBlank()).map(Path::of), config.maxFrameSize(),
                 config.ioThreads());
     }
 

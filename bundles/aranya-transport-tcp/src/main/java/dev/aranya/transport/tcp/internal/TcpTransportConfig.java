@@ -25,11 +25,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Authentication", options = {
             @org.osgi.service.metatype.annotations.Option(value = "client-certificate", label = "client certificate (mutual TLS)")},
             description = "How devices prove who they are. client-certificate: a certificate issued by the trusted "
-                    + "device CA whose subject is O=<namespace>, CN=<EdgeDevice name>")
+                    + "device CA (clientCa, else the DeviceIdentities device CA) whose subject is O=<namespace>, CN=<EdgeDevice name>")
     String auth() default "client-certificate";
 
-    @AttributeDefinition(name = "Device CA", description = "PEM file with the CA certificate(s) that issue device certificates")
-    String clientCa();
+    @AttributeDefinition(name = "Device CA file", required = false,
+            description = "PEM file with the CA certificate(s) of an operator's own PKI that issue device certificates. Empty: "
+                    + "the device CA of aranya-certs (DeviceIdentities, Secret aranya-device-ca), and agents may enrol with a bootstrap token")
+    String clientCa() default "";
 
     @AttributeDefinition(name = "Max frame size (bytes)", min = "16384", max = "16777216",
             description = "Largest frame accepted from an agent; a longer one closes that connection")

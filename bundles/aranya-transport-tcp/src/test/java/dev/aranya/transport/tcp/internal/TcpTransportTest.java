@@ -89,7 +89,7 @@ class TcpTransportTest {
         deviceCert = pki.device(deviceCa, DEVICE.namespace(), DEVICE.name());
         TestPki.Issued server = pki.server(serverCa, "localhost");
         transport = new TcpDeviceTransport(new TcpServerSettings("127.0.0.1", 0, server.certificateFile(),
-                server.keyFile(), deviceCa.certificateFile(), 64 << 10, 1));
+                server.keyFile(), java.util.Optional.of(deviceCa.certificateFile()), 64 << 10, 1));
         sessions = new SessionRegistry(new SessionSettings(Duration.ofSeconds(1), 5, Duration.ofSeconds(30), STREAM_WINDOW,
                 1 << 20, 8, Duration.ofSeconds(5), Duration.ofSeconds(1), "test"), cloudScheduler);
         sessions.watch(new SessionListener() {

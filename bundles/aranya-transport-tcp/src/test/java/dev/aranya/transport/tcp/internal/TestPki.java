@@ -83,6 +83,13 @@ final class TestPki {
         return write("device-" + namespace + "-" + name + "-" + SERIAL.incrementAndGet(), keys, sign(builder, ca.keys));
     }
 
+    /** A device certificate for a key made elsewhere (an enrolling agent's). */
+    X509Certificate device(Issued ca, String namespace, String name, java.security.PublicKey key) throws Exception {
+        JcaX509v3CertificateBuilder builder = builder(issuer(ca), new X500Name("O=" + namespace + ",CN=" + name), key);
+        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+        return sign(builder, ca.keys);
+    }
+
     private static X500Name issuer(Issued ca) {
         return new X500Name(ca.certificate.getSubjectX500Principal().getName());
     }
@@ -94,9 +101,13 @@ final class TestPki {
     }
 
     private static JcaX509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
+        return builder(issuer, subject, keys.getPublic());
+    }
+
+    private static JcaX509v3CertificateBuilder builder(X500Name issuer, X500Name subject, java.security.PublicKey key) {
         Instant now = Instant.now();
         return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)), subject, keys.getPublic());
+                Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)), subject, key);
     }
 
     private static X509Certificate sign(JcaX509v3CertificateBuilder builder, KeyPair issuerKeys)

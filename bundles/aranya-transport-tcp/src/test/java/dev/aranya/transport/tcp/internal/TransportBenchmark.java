@@ -106,7 +106,7 @@ public final class TransportBenchmark {
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
         SessionRegistry sessions = new SessionRegistry(SessionSettings.defaults("bench"), scheduler);
         TcpDeviceTransport transport = new TcpDeviceTransport(new TcpServerSettings("127.0.0.1", 0,
-                server.certificateFile(), server.keyFile(), deviceCa.certificateFile(), ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, 1));
+                server.certificateFile(), server.keyFile(), java.util.Optional.of(deviceCa.certificateFile()), ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, 1));
         TcpCloudLink link = new TcpCloudLink();
         try {
             EdgeDevice edgeDevice = new EdgeDevice();

@@ -1,0 +1,84 @@
+package dev.aranya.transport.tcp.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The certificate and key an agent got by enrolment, in {@code <dataDirectory>/device-identity/}: {@code tls.key}
+ * (PKCS#8 PEM, owner-only 0600) and {@code tls.crt} (PEM chain, leaf first). The certificate is written last, so a
+ * present certificate means a complete identity.
+ */
+final class EnrolledIdentity {
+    static final String FOLDER = "device-identity";
+
+    private final Path folder;
+
+    EnrolledIdentity(Path dataDirectory) {
+        this.folder = dataDirectory.resolve(FOLDER);
+    }
+
+    Path certificate() {
+        return folder.resolve("tls.crt");
+    }
+
+    Path key() {
+        return folder.resolve("tls.key");
+    }
+
+    boolean exists() {
+        return Files.isReadable(certificate()) && Files.isReadable(key());
+    }
+
+    void store(PrivateKey key, List<byte[]> chain) throws IOException {
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        if (!Files.isDirectory(folder)) {
+            Files.createDirectories(folder, posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))}
+                    : new FileAttribute<?>[0]);
+        }
+        write(key(), pem("PRIVATE KEY", key.getEncoded()), posix);
+        StringBuilder certificates = new StringBuilder();
+        chain.forEach(der -> certificates.append(pem("CERTIFICATE", der)));
+        write(certificate(), certificates.toString(), posix);
+    }
+
+    /** Into a new owner-only file, then renamed: the key is never readable by others, not even for a moment. */
+    private void write(Path target, String content, boolean posix) throws IOException {
+        Path temporary = Files.createTempFile(folder, target.getFileName().toString(), ".tmp",
+                posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                        : new FileAttribute<?>[0]);
+        try {
+            Files.writeString(temporary, content, StandardCharsets.US_ASCII);
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    static List<X509Certificate> certificates(List<byte[]> chain) throws CertificateException {
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<X509Certificate> certificates = new ArrayList<>();
+        for (byte[] der : chain) {
+            certificates.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+        }
+        return certificates;
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+}

@@ -1,0 +1,76 @@
+package dev.aranya.transport.tcp.internal;
+
+import dev.aranya.api.certs.DeviceIdentities;
+import dev.aranya.api.transport.DeviceId;
+import java.math.BigInteger;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+
+/**
+ * DeviceIdentities as its contract says, without a cluster (the real one is tested against the apiserver in
+ * DeviceIdentitiesE2E): one-time tokens, a CA that can be replaced, revocation by serial.
+ */
+final class TestDeviceCa implements DeviceIdentities {
+    private final TestPki pki;
+    volatile TestPki.Issued ca;
+    final Map<DeviceId, String> tokens = new ConcurrentHashMap<>();
+    final Set<BigInteger> revoked = ConcurrentHashMap.newKeySet();
+    final AtomicInteger enrolments = new AtomicInteger();
+
+    TestDeviceCa(TestPki pki, TestPki.Issued ca) {
+        this.pki = pki;
+        this.ca = ca;
+    }
+
+    @Override
+    public List<X509Certificate> trustAnchors() {
+        return List.of(ca.certificate());
+    }
+
+    @Override
+    public CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, byte[] certificationRequest) {
+        if (!bootstrapToken.equals(tokens.get(device)) || !tokens.remove(device, bootstrapToken)) {
+            return CompletableFuture.failedFuture(new DeviceIdentityException("device " + device + " has no bootstrap token, or it was used already"));
+        }
+        enrolments.incrementAndGet();
+        try {
+            PublicKey key = new JcaPKCS10CertificationRequest(certificationRequest).getPublicKey();
+            return CompletableFuture.completedFuture(List.of(pki.device(ca, device.namespace(), device.name(), key)));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(new DeviceIdentityException("bad request: " + e));
+        }
+    }
+
+    @Override
+    public CompletionStage<BootstrapToken> createBootstrapToken(DeviceId device) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("tokens are put into the map"));
+    }
+
+    @Override
+    public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("not used by the tcp transport"));
+    }
+
+    @Override
+    public CompletionStage<DeviceId> authenticate(List<X509Certificate> chain) {
+        X509Certificate leaf = chain.get(0);
+        try {
+            leaf.verify(ca.certificate().getPublicKey());
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(new DeviceIdentityException("not issued by the device CA"));
+        }
+        DeviceId device = DeviceId.ofCertificateSubject(leaf.getSubjectX500Principal()).orElseThrow();
+        if (revoked.contains(leaf.getSerialNumber())) {
+            return CompletableFuture.failedFuture(new DeviceIdentityException("device " + device + " is revoked"));
+        }
+        return CompletableFuture.completedFuture(device);
+    }
+}
