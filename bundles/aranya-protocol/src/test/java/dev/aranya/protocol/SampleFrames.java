@@ -29,6 +29,8 @@ import dev.aranya.protocol.v1.PeripheralOperation;
 import dev.aranya.protocol.v1.PeripheralState;
 import dev.aranya.protocol.v1.Peripherals;
 import dev.aranya.protocol.v1.PeripheralsStatus;
+import dev.aranya.protocol.v1.EnrolRequest;
+import dev.aranya.protocol.v1.EnrolResponse;
 import dev.aranya.protocol.v1.Ping;
 import dev.aranya.protocol.v1.Pong;
 import dev.aranya.protocol.v1.PortForward;
@@ -98,6 +100,10 @@ final class SampleFrames {
                 new Sample(frame(0, 6).setPeripheralsStatus(PeripheralsStatus.newBuilder().addPeripherals(PeripheralState.newBuilder()
                         .setName("boiler").setPhase(PeripheralState.Phase.PHASE_DRIVER_MISSING)
                         .setMessage("no driver for connector method 'modbus-tcp'"))).build(), up),
+                new Sample(frame(0, 1).setEnrolRequest(EnrolRequest.newBuilder().setDeviceNamespace("edge")
+                        .setDeviceName("pi-01").setBootstrapToken("token").setCsr(ByteString.copyFromUtf8("csr"))).build(), up),
+                new Sample(frame(0, 1).setEnrolResponse(EnrolResponse.newBuilder()
+                        .addCertificateChain(ByteString.copyFromUtf8("leaf")).addDeviceCa(ByteString.copyFromUtf8("ca"))).build(), down),
                 new Sample(frame(0, 4).setPing(Ping.newBuilder().setNonce(42).setSentAt(NOW)).build(), up),
                 new Sample(frame(0, 2).setPong(Pong.newBuilder().setNonce(42).setPingSentAt(NOW).setSentAt(NOW)).build(), down),
                 new Sample(frame(0, 5).setError(ErrorInfo.newBuilder().setCode(ErrorCode.ERROR_CODE_UNSUPPORTED)
