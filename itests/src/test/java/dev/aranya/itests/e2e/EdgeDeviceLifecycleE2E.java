@@ -2,13 +2,13 @@ package dev.aranya.itests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aranya.itests.support.Nodes;
 import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.DistributionProcess;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -200,9 +200,8 @@ class EdgeDeviceLifecycleE2E {
     }
 
     private void awaitReady(String statusPattern, int seconds) {
-        await("Node Ready " + statusPattern, () -> Optional.ofNullable(kube.nodes().withName(DEVICE).get())
-                .flatMap(n -> n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst())
-                .map(NodeCondition::getStatus).filter(s -> s.matches(statusPattern)), seconds);
+        await("Node Ready " + statusPattern, () -> Nodes.readyStatus(kube, DEVICE)
+                .filter(s -> s.matches(statusPattern)), seconds);
     }
 
     private <T> T await(String what, Supplier<Optional<T>> probe, int seconds) {

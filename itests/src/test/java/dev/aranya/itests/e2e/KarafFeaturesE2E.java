@@ -2,21 +2,21 @@ package dev.aranya.itests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aranya.itests.support.Nodes;
 import dev.aranya.itests.support.ArhatAgents;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.DevicePki;
 import dev.aranya.itests.support.DistributionProcess;
+import dev.aranya.itests.support.EdgeDeviceManifests;
 import dev.aranya.itests.support.KarafDistribution;
 import dev.aranya.itests.support.MosquittoBroker;
-import io.fabric8.kubernetes.api.model.NodeCondition;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -81,20 +81,8 @@ class KarafFeaturesE2E {
 
             tcpAgent.start();
             mqttAgent.start();
-            controlPlane.kubectl("""
-                    apiVersion: aranya.arhat.dev/v1alpha1
-                    kind: EdgeDevice
-                    metadata: {name: %s}
-                    spec: {connectivity: {method: tcp}}
-                    ---
-                    apiVersion: aranya.arhat.dev/v1alpha1
-                    kind: EdgeDevice
-                    metadata: {name: %s}
-                    spec:
-                      connectivity:
-                        method: mqtt
-                        mqtt: {broker: "%s", topicNamespace: %s}
-                    """.formatted(tcpDevice, mqttDevice, broker.address(), topicNamespace),
+            controlPlane.kubectl(EdgeDeviceManifests.all(EdgeDeviceManifests.served(tcpDevice, "tcp"),
+                            EdgeDeviceManifests.mqtt(mqttDevice, broker.address(), topicNamespace)),
                     "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevices");
 
             awaitReady(controlPlane, karaf, tcpDevice, 180, tcpAgent);
@@ -121,9 +109,7 @@ class KarafFeaturesE2E {
 
     private static String readyStatus(ControlPlane controlPlane, String node) {
         try (var kube = controlPlane.client("default")) {
-            return Optional.ofNullable(kube.nodes().withName(node).get())
-                    .flatMap(n -> n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst())
-                    .map(NodeCondition::getStatus).orElse("none");
+            return Nodes.readyStatus(kube, node).orElse("none");
         }
     }
 

@@ -2,13 +2,13 @@ package dev.aranya.itests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aranya.itests.support.Nodes;
 import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.EchoServer;
 import dev.aranya.itests.support.KubectlPortForward;
-import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -74,9 +74,7 @@ class KubeletAgentE2E {
                   connectivity: {method: tcp}
                 """.formatted(DEVICE), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
         KubernetesClient kube = namespace.client();
-        chain.await("Node " + DEVICE + " Ready", () -> Optional.ofNullable(kube.nodes().withName(DEVICE).get())
-                .flatMap(n -> n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst())
-                .map(NodeCondition::getStatus).filter("True"::equals), 120);
+        chain.await("Node " + DEVICE + " Ready", () -> Nodes.readyStatus(kube, DEVICE).filter("True"::equals), 120);
         chain.await("virtual pod Running", () -> Optional.ofNullable(kube.pods().withName(DEVICE).get())
                 .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())), 60);
     }

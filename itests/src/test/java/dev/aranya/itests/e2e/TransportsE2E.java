@@ -2,6 +2,7 @@ package dev.aranya.itests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aranya.itests.support.Nodes;
 import dev.aranya.itests.support.ArhatAgents;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
@@ -9,9 +10,9 @@ import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.DevicePki;
 import dev.aranya.itests.support.DistributionProcess;
 import dev.aranya.itests.support.EchoServer;
+import dev.aranya.itests.support.EdgeDeviceManifests;
 import dev.aranya.itests.support.KubectlPortForward;
 import dev.aranya.itests.support.MosquittoBroker;
-import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -117,25 +117,9 @@ class TransportsE2E {
                     links.get(method), Map.of("logSource", "file:log/arhat.log",
                             "reconnectInitialMillis", 200, "reconnectMaxMillis", 2000)).start());
         }
-        controlPlane.kubectl("""
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata: {name: %s}
-                spec: {connectivity: {method: tcp}}
-                ---
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata: {name: %s}
-                spec: {connectivity: {method: grpc}}
-                ---
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata: {name: %s}
-                spec:
-                  connectivity:
-                    method: mqtt
-                    mqtt: {broker: "%s", topicNamespace: %s}
-                """.formatted(device("tcp"), device("grpc"), device("mqtt"), broker.address(), topicNamespace()),
+        controlPlane.kubectl(EdgeDeviceManifests.all(EdgeDeviceManifests.served(device("tcp"), "tcp"),
+                        EdgeDeviceManifests.served(device("grpc"), "grpc"),
+                        EdgeDeviceManifests.mqtt(device("mqtt"), broker.address(), topicNamespace())),
                 "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevices");
         awaitReady(device("tcp"), "True", 300);
         awaitReady(device("mqtt"), "True", 60);
@@ -300,9 +284,7 @@ class TransportsE2E {
     }
 
     private String readyStatus(String node) {
-        return Optional.ofNullable(kube.nodes().withName(node).get())
-                .flatMap(n -> n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst())
-                .map(NodeCondition::getStatus).orElse("none");
+        return Nodes.readyStatus(kube, node).orElse("none");
     }
 
     private void awaitReady(String node, String statusPattern, int seconds) throws InterruptedException {

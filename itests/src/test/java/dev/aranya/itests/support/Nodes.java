@@ -1,0 +1,19 @@
+package dev.aranya.itests.support;
+
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Optional;
+
+/** What an operator reads off a Node with {@code kubectl get node}. */
+public final class Nodes {
+    private Nodes() {
+    }
+
+    /** The status of the Node's Ready condition (True, False, Unknown); empty while the Node or the condition is missing. */
+    public static Optional<String> readyStatus(KubernetesClient kube, String node) {
+        return Optional.ofNullable(kube.nodes().withName(node).get())
+                .filter(n -> n.getStatus() != null && n.getStatus().getConditions() != null)
+                .flatMap(n -> n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst())
+                .map(NodeCondition::getStatus);
+    }
+}
