@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aranya.api.certs.NodeCertificates.ServingCertificate;
 import dev.aranya.api.metrics.MetricsWriter;
-import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
@@ -17,11 +16,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,20 +48,9 @@ class NodeCertificatesE2E {
     private final List<NodeCertificateService> services = new ArrayList<>();
 
     @BeforeAll
-    static void readClusterCaAndInstallCrd(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
-        String caPath = Files.readAllLines(controlPlane.kubeconfig().resolveSibling("env")).stream()
-                .filter(line -> line.startsWith("CA_CERT=")).findFirst().orElseThrow().substring("CA_CERT=".length());
-        try (InputStream in = Files.newInputStream(Path.of(caPath))) {
-            clusterCa = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        try (InputStream crd = EdgeDevice.class.getResourceAsStream(EdgeDevice.CRD_RESOURCE)) {
-            namespace.client().apiextensions().v1().customResourceDefinitions()
-                    .resource(Serialization.unmarshal(crd, io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class))
-                    .forceConflicts().serverSideApply();
-        }
-        namespace.client().apiextensions().v1().customResourceDefinitions().withName(EdgeDevice.CRD_NAME)
-                .waitUntilCondition(crd -> crd.getStatus() != null && crd.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())), 60, TimeUnit.SECONDS);
+    static void readClusterCaAndInstallCrd(ControlPlane controlPlane) {
+        clusterCa = controlPlane.clusterCa();
+        controlPlane.installEdgeDeviceCrd();
     }
 
     @AfterAll

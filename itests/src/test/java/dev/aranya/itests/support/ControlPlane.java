@@ -1,13 +1,20 @@
 package dev.aranya.itests.support;
 
+import dev.aranya.api.model.EdgeDevice;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +101,33 @@ public final class ControlPlane implements AutoCloseable {
             return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + kubeconfig(), e);
+        }
+    }
+
+    /** The cluster CA: it signs the kubelet-serving CSRs, and the apiserver verifies kubelets with it. */
+    public X509Certificate clusterCa() {
+        try {
+            String path = Files.readAllLines(stateDir.resolve("env")).stream().filter(line -> line.startsWith("CA_CERT="))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no CA_CERT in " + stateDir.resolve("env")))
+                    .substring("CA_CERT=".length());
+            try (InputStream in = Files.newInputStream(Path.of(path))) {
+                return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            }
+        } catch (IOException | CertificateException e) {
+            throw new IllegalStateException("cannot read the cluster CA of " + stateDir, e);
+        }
+    }
+
+    /** Applies the EdgeDevice CRD shipped in aranya-api and waits until it is established. */
+    public void installEdgeDeviceCrd() {
+        try (KubernetesClient client = client("default"); InputStream crd = EdgeDevice.class.getResourceAsStream(EdgeDevice.CRD_RESOURCE)) {
+            client.apiextensions().v1().customResourceDefinitions()
+                    .resource(Serialization.unmarshal(crd, CustomResourceDefinition.class)).forceConflicts().serverSideApply();
+            client.apiextensions().v1().customResourceDefinitions().withName(EdgeDevice.CRD_NAME)
+                    .waitUntilCondition(definition -> definition.getStatus() != null && definition.getStatus().getConditions().stream()
+                            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())), 60, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + EdgeDevice.CRD_RESOURCE, e);
         }
     }
 
