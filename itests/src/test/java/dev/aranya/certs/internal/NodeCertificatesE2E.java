@@ -16,10 +16,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,12 +48,8 @@ class NodeCertificatesE2E {
     private final List<NodeCertificateService> services = new ArrayList<>();
 
     @BeforeAll
-    static void readClusterCaAndInstallCrd(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
-        String caPath = Files.readAllLines(controlPlane.kubeconfig().resolveSibling("env")).stream()
-                .filter(line -> line.startsWith("CA_CERT=")).findFirst().orElseThrow().substring("CA_CERT=".length());
-        try (InputStream in = Files.newInputStream(Path.of(caPath))) {
-            clusterCa = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
+    static void readClusterCaAndInstallCrd(ControlPlane controlPlane) {
+        clusterCa = controlPlane.clusterCa();
         controlPlane.installEdgeDeviceCrd();
     }
 

@@ -13,13 +13,10 @@ import dev.aranya.itests.support.EchoServer;
 import dev.aranya.itests.support.EdgeDeviceManifests;
 import dev.aranya.itests.support.KubectlPortForward;
 import dev.aranya.itests.support.MosquittoBroker;
+import dev.aranya.itests.support.PacedTransfer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +31,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -313,84 +309,6 @@ class TransportsE2E {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
-        }
-    }
-
-    /**
-     * A slow, steady echo transfer through one connection (64 KiB every 50 ms) that runs until {@link #finish()}:
-     * the connection must live through whatever happens meanwhile, and every byte must come back in order.
-     */
-    private static final class PacedTransfer implements AutoCloseable {
-        private final Socket socket;
-        private final CompletableFuture<String> sent;
-        private final CompletableFuture<Long> received;
-        private final MessageDigest receivedDigest;
-        private volatile boolean sending = true;
-
-        record Outcome(long bytes, String sentSha256, String receivedSha256) {
-        }
-
-        private PacedTransfer(Socket socket) throws NoSuchAlgorithmException {
-            this.socket = socket;
-            this.receivedDigest = MessageDigest.getInstance("SHA-256");
-            this.sent = CompletableFuture.supplyAsync(this::send);
-            this.received = CompletableFuture.supplyAsync(this::receive);
-        }
-
-        static PacedTransfer start(int port) throws IOException, NoSuchAlgorithmException {
-            Socket socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(120_000);
-            return new PacedTransfer(socket);
-        }
-
-        private String send() {
-            try {
-                MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                OutputStream out = socket.getOutputStream();
-                Random random = new Random(11);
-                byte[] chunk = new byte[64 * 1024];
-                while (sending) {
-                    random.nextBytes(chunk);
-                    out.write(chunk);
-                    digest.update(chunk);
-                    Thread.sleep(50);
-                }
-                socket.shutdownOutput();
-                return HexFormat.of().formatHex(digest.digest());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (NoSuchAlgorithmException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        private long receive() {
-            try {
-                InputStream in = socket.getInputStream();
-                byte[] buffer = new byte[64 * 1024];
-                long total = 0;
-                for (int n; (n = in.read(buffer)) >= 0; ) {
-                    receivedDigest.update(buffer, 0, n);
-                    total += n;
-                }
-                return total;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        /** Stops sending, waits for the echo of everything sent. */
-        Outcome finish() throws Exception {
-            sending = false;
-            String sentSha256 = sent.get(60, TimeUnit.SECONDS);
-            long bytes = received.get(60, TimeUnit.SECONDS);
-            return new Outcome(bytes, sentSha256, HexFormat.of().formatHex(receivedDigest.digest()));
-        }
-
-        @Override
-        public void close() throws IOException {
-            sending = false;
-            socket.close();
         }
     }
 }

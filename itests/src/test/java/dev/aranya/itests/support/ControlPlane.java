@@ -12,6 +12,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +104,21 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    /** Installs (or updates) the EdgeDevice CRD that aranya-api ships and waits until it is established. */
+    /** The cluster CA: it signs the kubelet-serving CSRs, and the apiserver verifies kubelets with it. */
+    public X509Certificate clusterCa() {
+        try {
+            String path = Files.readAllLines(stateDir.resolve("env")).stream().filter(line -> line.startsWith("CA_CERT="))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no CA_CERT in " + stateDir.resolve("env")))
+                    .substring("CA_CERT=".length());
+            try (InputStream in = Files.newInputStream(Path.of(path))) {
+                return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            }
+        } catch (IOException | CertificateException e) {
+            throw new IllegalStateException("cannot read the cluster CA of " + stateDir, e);
+        }
+    }
+
+    /** Applies the EdgeDevice CRD shipped in aranya-api and waits until it is established. */
     public void installEdgeDeviceCrd() {
         try (KubernetesClient client = client("default"); InputStream crd = EdgeDevice.class.getResourceAsStream(EdgeDevice.CRD_RESOURCE)) {
             client.apiextensions().v1().customResourceDefinitions()

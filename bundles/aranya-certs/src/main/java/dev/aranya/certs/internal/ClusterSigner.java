@@ -150,7 +150,7 @@ final class ClusterSigner {
             }
             String certificate = csr.getStatus() == null ? null : csr.getStatus().getCertificate();
             if (certificate != null && !certificate.isEmpty()) {
-                result.complete(new Issued(chain(name, certificate, keys), SIGNER_NAME, name));
+                result.complete(new Issued(chain(name, certificate, keys, clock.instant()), SIGNER_NAME, name));
                 return;
             }
             boolean approved = false;
@@ -189,11 +189,20 @@ final class ClusterSigner {
                 settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static List<X509Certificate> chain(String name, String base64Pem, KeyPair keys) throws IssueFailure {
+    private static List<X509Certificate> chain(String name, String base64Pem, KeyPair keys, Instant now) throws IssueFailure {
         try {
             List<X509Certificate> chain = Pem.certificates(new String(Base64.getDecoder().decode(base64Pem), StandardCharsets.US_ASCII));
-            if (!chain.get(0).getPublicKey().equals(keys.getPublic())) {
+            X509Certificate leaf = chain.get(0);
+            if (!leaf.getPublicKey().equals(keys.getPublic())) {
                 throw new IssueFailure(BAD_CERTIFICATE, "the certificate in CSR " + name + " is not for the key it requested");
+            }
+            // served, it would fail every apiserver connection; kept out, the current certificate stays and retries back off
+            if (!leaf.getNotAfter().toInstant().isAfter(now)) {
+                throw new IssueFailure(BAD_CERTIFICATE, "the signer " + SIGNER_NAME + " issued CSR " + name
+                        + " a certificate that has expired already (valid from " + leaf.getNotBefore().toInstant() + " until "
+                        + leaf.getNotAfter().toInstant() + "): its lifetime, kube-controller-manager's --cluster-signing-duration, "
+                        + "is too short; before Kubernetes 1.22 the signer dates certificates 5 minutes back, so the lifetime "
+                        + "must be well above 5 minutes");
             }
             return chain;
         } catch (CertificateException | IllegalArgumentException e) {

@@ -232,6 +232,22 @@ class ClusterSignerTest {
                 "the certificate in CSR pi-kubelet-serving-x7k2q is not for the key it requested");
     }
 
+    @Test
+    void certificateThatHasExpiredAlreadyIsRefusedNamingTheSigningDuration() {
+        FakeCsrs csrs = new FakeCsrs();
+        csrs.signer = signsWhenApproved();
+        // two hours on, the signer's one-hour certificate is what a too short --cluster-signing-duration gives
+        ClusterSigner signer = new ClusterSigner(csrs, executor, Clock.offset(Clock.systemUTC(), Duration.ofHours(2)),
+                new ClusterSigner.Settings(Duration.ofSeconds(5), Duration.ofMillis(20), true, Duration.ZERO));
+
+        assertThatThrownBy(() -> signer.sign(DEVICE, identity, keys).get(5, TimeUnit.SECONDS))
+                .cause().isInstanceOfSatisfying(IssueFailure.class,
+                        failure -> assertThat(failure.reason()).isEqualTo(IssueFailure.Reason.BAD_CERTIFICATE))
+                .hasMessageStartingWith("the signer kubernetes.io/kubelet-serving issued CSR pi-kubelet-serving-x7k2q a "
+                        + "certificate that has expired already (valid from ")
+                .hasMessageContaining("--cluster-signing-duration, is too short");
+    }
+
     private void assertFailure(ClusterSigner signer, IssueFailure.Reason reason, String message) {
         assertThatThrownBy(() -> signer.sign(DEVICE, identity, keys).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
