@@ -7,14 +7,13 @@
 #   build-base-image.sh [--force]     build unless the tarball exists with the same recorded inputs
 #   build-base-image.sh --path        print the tarball's path
 #
-# Output: $ARANYA_CACHE/image/aranya-base.tar (ARANYA_CACHE defaults to ~/.cache/aranya) and, next to it,
-# aranya-base.inputs (what it was built from). Environment: ARANYA_DEBIAN_MIRROR (default: the mirror this
-# machine's apt uses for bookworm). Needs root (debootstrap); installs debootstrap when missing. See
-# docs/deployment.md.
+# Output: ~/.cache/aranya/image/aranya-base.tar (a fixed place: image/pom.xml's profile looks for that file) and,
+# next to it, aranya-base.inputs (what it was built from). Environment: ARANYA_DEBIAN_MIRROR and
+# ARANYA_DEBIAN_SECURITY_MIRROR (default: the mirrors this machine's apt uses for bookworm and bookworm-security).
+# Needs root (debootstrap); installs debootstrap and jq when missing. See docs/deployment.md.
 set -euo pipefail
 
-CACHE="${ARANYA_CACHE:-$HOME/.cache/aranya}"
-OUT_DIR="$CACHE/image"
+OUT_DIR="$HOME/.cache/aranya/image"
 TARBALL="$OUT_DIR/aranya-base.tar"
 INPUTS_FILE="$OUT_DIR/aranya-base.inputs"
 SUITE=bookworm
