@@ -14,9 +14,9 @@ bash itests/controlplane/controlplane.sh build
 # the container images' base (Debian packages, cached in ~/.cache/aranya/image): with it, the build makes the images
 # and ContainerImageE2E runs them
 if [ "$(id -u)" = 0 ]; then
-  bash image/build-base-image.sh
+  bash runtime/image/build-base-image.sh
 else
-  echo "not root: skipping the base image (run 'sudo image/build-base-image.sh' once)" >&2
+  echo "not root: skipping the base image (run 'sudo runtime/image/build-base-image.sh' once)" >&2
 fi
 
 # -B: plain output for logs; the control plane is started by the tests themselves and stopped when they end

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (in its own mount and PID namespaces, with the config's environment) with the {@code check} command.
  */
 class ContainerImageE2E {
-    private static final Path IMAGES = Path.of(System.getProperty("aranya.image.dir", "../image/target"));
+    private static final Path IMAGES = Path.of(System.getProperty("aranya.image.dir", "../runtime/image/target"));
 
     @TempDir
     Path work;
@@ -86,7 +86,7 @@ class ContainerImageE2E {
 
         static Image unpack(Path tarball, Path work) throws Exception {
             assertThat(tarball).as("the image tarball; the build makes it when the base image exists "
-                    + "(sudo image/build-base-image.sh, then mvn install)").isRegularFile();
+                    + "(sudo runtime/image/build-base-image.sh, then mvn install)").isRegularFile();
             Path archive = Files.createDirectories(work.resolve("archive"));
             exec(work, 120, "tar", "-xf", tarball.toString(), "-C", archive.toString());
             List<Map<String, Object>> manifest = Serialization.unmarshal(Files.readString(archive.resolve("manifest.json")), List.class);

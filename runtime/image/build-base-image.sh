@@ -2,12 +2,12 @@
 # The base of Aranya's container images: Debian bookworm (minbase) with a Java 17 runtime, made with debootstrap
 # from Debian's package mirror, as no container registry and no Docker engine are needed (or reachable) here.
 # Writes one tarball that both `docker load` / skopeo (docker-archive:, manifest.json) and OCI tools (oci-archive:,
-# index.json) read, and that Jib takes as `tar://` base image (image/pom.xml):
+# index.json) read, and that Jib takes as `tar://` base image (runtime/image/pom.xml):
 #
 #   build-base-image.sh [--force]     build unless the tarball exists with the same recorded inputs
 #   build-base-image.sh --path        print the tarball's path
 #
-# Output: ~/.cache/aranya/image/aranya-base.tar (a fixed place: image/pom.xml's profile looks for that file) and,
+# Output: ~/.cache/aranya/image/aranya-base.tar (a fixed place: runtime/image/pom.xml's profile looks for that file) and,
 # next to it, aranya-base.inputs (what it was built from). Environment: ARANYA_DEBIAN_MIRROR and
 # ARANYA_DEBIAN_SECURITY_MIRROR (default: the mirrors this machine's apt uses for bookworm and bookworm-security).
 # Needs root (debootstrap); installs debootstrap and jq when missing. See docs/deployment.md.
@@ -124,7 +124,7 @@ write_image() {
 
   config="$work/config.json"
   jq -n -c --arg arch "$ARCH" --arg created "$created" --arg diff "sha256:$layer_sha" --arg jh "$java_home" \
-        --arg by "debootstrap --variant=minbase --include=$PACKAGES $SUITE $MIRROR (image/build-base-image.sh)" '{
+        --arg by "debootstrap --variant=minbase --include=$PACKAGES $SUITE $MIRROR (runtime/image/build-base-image.sh)" '{
       architecture: $arch, os: "linux", created: $created,
       config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ("JAVA_HOME=" + $jh), "LANG=C.UTF-8"],
                Cmd: ["bash"]},
