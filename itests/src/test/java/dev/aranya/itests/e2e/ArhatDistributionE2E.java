@@ -55,9 +55,9 @@ class ArhatDistributionE2E {
 
             arhat.awaitOutput("host streams", output -> output.contains("Host streams ready: commands run as OS user '"
                     + System.getProperty("user.name") + "'"), 60);
-            // the tcp link refuses a configuration without the device certificate: a clear line, then the next try
+            // without a device certificate nor a bootstrap token to enrol with: a clear line, then the next try
             arhat.awaitOutput("two failed attempts", output -> output.split("Cannot connect to Aranya over tcp: ", -1).length > 2, 30);
-            assertThat(arhat.output()).contains("tcp setting certificate is required").containsPattern("trying again in \\d+\\.\\d s");
+            assertThat(arhat.output()).contains("no device certificate: set link.certificate and link.key, or link.bootstrapTokenFile to enrol").containsPattern("trying again in \\d+\\.\\d s");
 
             arhat.stop();
             assertThat(arhat.output()).containsPattern("arhat stopped in \\d+ ms").doesNotContain("did not stop within");

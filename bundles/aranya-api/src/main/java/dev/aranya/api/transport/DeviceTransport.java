@@ -6,6 +6,10 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * Aranya's side of one connectivity method. Registered as an OSGi service with {@link #METHOD_PROPERTY} set to
  * {@link #method()}.
+ *
+ * <p>A transport whose service goes away (its bundle stops or is updated) closes its devices' connections itself,
+ * with a reason saying so: the controller does not call {@link #unregister} on a transport it no longer has, so
+ * that an agent is told the transport stopped, not that its EdgeDevice was deleted.
  */
 @ProviderType
 public interface DeviceTransport {

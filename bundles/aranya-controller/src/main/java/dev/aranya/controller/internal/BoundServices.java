@@ -24,6 +24,10 @@ final class BoundServices {
         transports.put(method, transport);
     }
 
+    boolean bound(DeviceTransport transport) {
+        return transports.containsValue(transport);
+    }
+
     /** @return whether it was the transport serving its method */
     boolean unbindTransport(String method, DeviceTransport transport) {
         return transports.remove(method, transport);

@@ -463,15 +463,19 @@ final class DeviceReconciler {
     }
 
     private void unregister(DeviceId id, DeviceState state) {
-        if (state.registeredWith != null) {
+        if (state.registeredWith == null) {
+            return;
+        }
+        // a transport no longer bound closed its connections itself, saying it stopped (see DeviceTransport)
+        if (services.bound(state.registeredWith)) {
             try {
                 state.registeredWith.unregister(id);
             } catch (RuntimeException e) {
                 LOG.warn("The {} transport failed to unregister {}", state.registeredWith.method(), id, e);
             }
-            state.registeredWith = null;
-            state.registeredGeneration = null;
         }
+        state.registeredWith = null;
+        state.registeredGeneration = null;
     }
 
     /**
