@@ -41,8 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <pre>
  * cd itests && mvn -B -ntp -o verify -Dit.test=TransportsBenchmarkE2E -Dtest=none \
- *     -Dsurefire.failIfNoSpecifiedTests=false -Daranya.benchmark.transports=1000 [-Daranya.benchmark.streams=60]
+ *     -Dsurefire.failIfNoSpecifiedTests=false -Daranya.benchmark.transports=1000 [-Daranya.benchmark.streams=60] \
+ *     [-Daranya.benchmark.execSessions=20]
  * </pre>
+ * (0 simulated devices skips that part; {@code streams} is at most the agent's 64 concurrent streams;
+ * {@code execSessions}, default 0, runs that many kubectl processes at once.)
  *
  * <p>One Aranya distribution serves all three transports (raw TCP, gRPC, MQTT through a real Mosquitto), as in
  * {@link TransportsE2E}; one arhat distribution per transport is the real agent. Per transport it measures:
@@ -53,8 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
  * line echoed through one {@code kubectl exec -i <dev> -- cat}, median and p95;</li>
  * <li>port-forward: 32 MiB echoed (both ways at once) through {@code kubectl port-forward} to an echo server on the
  * device side, and 64-byte round trips through it;</li>
- * <li>heap per open stream: idle port-forward connections held open on the device at once (each proven by a byte
- * echoed), Aranya's heap after a full GC before and after, divided by their number;</li>
+ * <li>heap per open stream: idle port-forward connections through one {@code kubectl port-forward} held open on the
+ * device at once (each proven by a byte echoed), Aranya's heap after a full GC before and after, divided by their
+ * number; and optionally concurrent {@code kubectl exec -i -- cat} sessions, each its own connection;</li>
  * <li>heap per connected device: that many more EdgeDevices on the transport, whose agents are
  * {@link SimulatedAgents} in this JVM (the real links and agent session layer): Aranya's heap after GC with the
  * devices registered but offline, and again once all are connected and their Nodes Ready, divided by their
@@ -90,9 +94,12 @@ class TransportsBenchmarkE2E {
         final Map<String, long[]> forwardMicros = new java.util.TreeMap<>();
         int streams;
         long heapPerStream;
+        int execSessions;
+        long heapPerExecSession;
         int simulated;
         long heapPerRegisteredDevice;
         long heapPerConnectedDevice;
+        long heapPerConnectionVsDisconnected;
         double simulatedConnectSeconds;
         double simulatedReadySeconds;
     }
@@ -104,13 +111,13 @@ class TransportsBenchmarkE2E {
         this.kube = namespace.client();
         int simulated = Integer.getInteger("aranya.benchmark.transports");
         int streams = Integer.getInteger("aranya.benchmark.streams", 60);
+        int execSessions = Integer.getInteger("aranya.benchmark.execSessions", 0);
         String started = LocalDateTime.now().withNano(0) + ", load average " + loadAverage();
         Map<String, Row> rows = new LinkedHashMap<>();
         List<String> nodes = new ArrayList<>();
         List<DistributionProcess> agents = new ArrayList<>();
         try (MosquittoBroker broker = MosquittoBroker.start(work.resolve("mosquitto"));
-                EchoServer echo = EchoServer.start();
-                SimulatedAgents simulatedAgents = new SimulatedAgents()) {
+                EchoServer echo = EchoServer.start()) {
             AranyaTransports transports = AranyaTransports.configure(controlPlane, namespace, work, "bench", broker,
                     Map.of("kubeletPortMin", KUBELET_PORTS_FROM,
                             "kubeletPortMax", KUBELET_PORTS_FROM + 3 * (simulated + 1) + 50));
@@ -137,6 +144,10 @@ class TransportsBenchmarkE2E {
                     Row row = rows.get(method);
                     execRoundTrips(method, row);
                     portForward(method, row, echo, metrics, streams);
+                    if (execSessions > 0) {
+                        row.execSessions = execSessions;
+                        row.heapPerExecSession = openExecSessions(method, metrics, execSessions);
+                    }
                 }
                 byte[] bytes = payload();
                 long start = System.nanoTime();
@@ -145,12 +156,10 @@ class TransportsBenchmarkE2E {
                 long directMicros = RoundTrips.median(RoundTrips.socketMicros(echo.port(), 200));
 
                 for (String method : METHODS) {
-                    simulatedDevices(transports, metrics, simulatedAgents, method, simulated, rows.get(method), nodes,
-                            work);
+                    simulatedDevices(transports, metrics, method, simulated, rows.get(method), nodes);
                 }
                 print(started, rows, directMibPerSecond, directMicros, simulated);
             } finally {
-                simulatedAgents.close();
                 for (DistributionProcess agent : agents) {
                     agent.stop();
                 }
@@ -284,9 +293,49 @@ class TransportsBenchmarkE2E {
         }
     }
 
+    /**
+     * Opens {@code sessions} concurrent {@code kubectl exec -i <dev> -- cat} (each its own kubectl process and its own
+     * connection to Aranya's kubelet, each proven open by a line echoed); Aranya's heap per session.
+     */
+    private long openExecSessions(String method, AranyaMetrics metrics, int sessions) throws Exception {
+        String openStreams = "aranya_open_streams{transport=\"" + method + "\"}";
+        await("no open streams over " + method, 60, () -> metrics.value(openStreams) == 0);
+        long before = metrics.heapAfterGc();
+        List<Process> execs = new ArrayList<>();
+        try {
+            for (int i = 0; i < sessions; i++) {
+                Process exec = new ProcessBuilder(KUBECTL.toString(), "--kubeconfig", controlPlane.kubeconfig().toString(),
+                        "-n", namespace.name(), "exec", "-i", device(method), "--", "cat")
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                execs.add(exec);
+                exec.getOutputStream().write(("session " + i + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                exec.getOutputStream().flush();
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(exec.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+                if (!("session " + i).equals(line)) {
+                    throw new AssertionError("exec session " + i + " over " + method + " answered " + line);
+                }
+            }
+            await(sessions + " exec sessions over " + method, 60, () -> metrics.value(openStreams) == sessions);
+            long after = metrics.heapAfterGc();
+            progress("%s: %d exec sessions: heap %s → %s, %s per session", method, sessions, bytes(before), bytes(after),
+                    bytes((after - before) / sessions));
+            return (after - before) / sessions;
+        } finally {
+            for (Process exec : execs) {
+                exec.getOutputStream().close();
+            }
+            for (Process exec : execs) {
+                if (!exec.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    exec.destroyForcibly();
+                }
+            }
+        }
+    }
+
     /** {@code count} more EdgeDevices on the method, connected by simulated agents: heap per device and timings. */
-    private void simulatedDevices(AranyaTransports transports, AranyaMetrics metrics, SimulatedAgents agents,
-            String method, int count, Row row, List<String> nodes, Path work) throws Exception {
+    private void simulatedDevices(AranyaTransports transports, AranyaMetrics metrics, String method, int count, Row row,
+            List<String> nodes) throws Exception {
         row.simulated = count;
         if (count == 0) {
             return;
@@ -301,12 +350,12 @@ class TransportsBenchmarkE2E {
         apply(manifests.toString());
         await(count + " simulated " + method + " Nodes", 900, 2000,
                 () -> countNodes(names, status -> !status.equals("none")) == count);
-        int certificates = nodeCertificates(metrics, names);
+        int withCertificate = nodeCertificates(metrics, names);
         for (long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-                certificates < count && System.nanoTime() < deadline; certificates = nodeCertificates(metrics, names)) {
+                withCertificate < count && System.nanoTime() < deadline; withCertificate = nodeCertificates(metrics, names)) {
             Thread.sleep(2000);
         }
-        progress("%s: %d simulated devices registered, %d with a node certificate", method, count, certificates);
+        progress("%s: %d simulated devices registered, %d with a node certificate", method, count, withCertificate);
         long registered = metrics.heapAfterGc();
 
         List<SimulatedAgents.Agent> simulatedAgents = new ArrayList<>();
@@ -319,20 +368,26 @@ class TransportsBenchmarkE2E {
             }
             simulatedAgents.add(new SimulatedAgents.Agent(new DeviceId(namespace.name(), names.get(i)), method, link));
         }
-        long start = System.nanoTime();
-        agents.connect(simulatedAgents, 8);
-        row.simulatedConnectSeconds = seconds(start);
         String sessions = "aranya_sessions{transport=\"" + method + "\"}";
-        await(count + " sessions over " + method, 300, () -> metrics.value(sessions) == count + 1);
-        await(count + " simulated " + method + " Nodes Ready", 900, 1000,
-                () -> countNodes(names, "True"::equals) == count);
-        row.simulatedReadySeconds = seconds(start);
-        long connected = metrics.heapAfterGc();
+        long connected;
+        try (SimulatedAgents agents = new SimulatedAgents()) {
+            long start = System.nanoTime();
+            agents.connect(simulatedAgents, 8);
+            row.simulatedConnectSeconds = seconds(start);
+            await(count + " sessions over " + method, 300, () -> metrics.value(sessions) == count + 1);
+            await(count + " simulated " + method + " Nodes Ready", 900, 1000,
+                    () -> countNodes(names, "True"::equals) == count);
+            row.simulatedReadySeconds = seconds(start);
+            connected = metrics.heapAfterGc();
+        }
+        await("the simulated " + method + " agents gone", 300, () -> metrics.value(sessions) == 1);
+        long disconnected = metrics.heapAfterGc();
         row.heapPerRegisteredDevice = (registered - base) / count;
         row.heapPerConnectedDevice = (connected - registered) / count;
-        progress("%s: %d simulated devices: heap %s → %s registered → %s connected and Ready; connect %.1f s, all "
-                        + "Ready %.1f s", method, count, bytes(base), bytes(registered), bytes(connected),
-                row.simulatedConnectSeconds, row.simulatedReadySeconds);
+        row.heapPerConnectionVsDisconnected = (connected - disconnected) / count;
+        progress("%s: %d simulated devices: heap %s → %s registered → %s connected and Ready → %s disconnected; "
+                        + "connect %.1f s, all Ready %.1f s", method, count, bytes(base), bytes(registered),
+                bytes(connected), bytes(disconnected), row.simulatedConnectSeconds, row.simulatedReadySeconds);
     }
 
     /** How many of the devices' Nodes have a serving certificate (Aranya's metric of its expiry). */
@@ -366,14 +421,17 @@ class TransportsBenchmarkE2E {
                 "%-9s | %-7s | %14.1f | %8d / %8d µs%n", method, kubectl, mib,
                 RoundTrips.median(row.forwardMicros.get(kubectl)), RoundTrips.quantile(row.forwardMicros.get(kubectl), 0.95)))));
         out.append(String.format("%-9s | %-7s | %14.1f | %8d µs median%n", "direct", "", directMibPerSecond, directMicros));
-        out.append(String.format("%n%-9s | %-16s | %-20s | %-22s | %-22s | %-19s%n", "transport", "heap per stream",
-                "simulated devices", "heap per registered", "heap per connected", "connect / all Ready"));
-        rows.forEach((method, row) -> out.append(String.format("%-9s | %9s (n=%2d) | %20d | %22s | %22s | %6.1f s / %6.1f s%n",
-                method, bytes(row.heapPerStream), row.streams, row.simulated, bytes(row.heapPerRegisteredDevice),
-                bytes(row.heapPerConnectedDevice), row.simulatedConnectSeconds, row.simulatedReadySeconds)));
+        out.append(String.format("%n%-9s | %-18s | %-18s | %-17s | %-19s | %-18s | %-21s | %-19s%n", "transport",
+                "heap/port-fwd conn", "heap/exec session", "simulated devices", "heap/registered dev",
+                "heap/connected dev", "connected−disconnected", "connect / all Ready"));
+        rows.forEach((method, row) -> out.append(String.format("%-9s | %9s (n=%3d) | %9s (n=%3d) | %17d | %19s | %18s | %21s | %6.1f s / %6.1f s%n",
+                method, bytes(row.heapPerStream), row.streams, bytes(row.heapPerExecSession), row.execSessions,
+                row.simulated, bytes(row.heapPerRegisteredDevice), bytes(row.heapPerConnectedDevice),
+                bytes(row.heapPerConnectionVsDisconnected), row.simulatedConnectSeconds, row.simulatedReadySeconds)));
         if (simulated > 0 && simulated != 1000) {
-            rows.forEach((method, row) -> out.append(String.format("%s: %d connected devices ≈ %s of heap (linear "
-                    + "extrapolation from %d)%n", method, 1000, bytes(row.heapPerConnectedDevice * 1000), simulated)));
+            rows.forEach((method, row) -> out.append(String.format("%s: 1000 devices registered and connected ≈ %s of "
+                    + "heap (linear extrapolation from %d)%n", method,
+                    bytes((row.heapPerRegisteredDevice + row.heapPerConnectedDevice) * 1000), simulated)));
         }
         out.append("--- progress ---\n");
         log.forEach(line -> out.append(line).append('\n'));
