@@ -160,6 +160,7 @@ class TransportsBenchmarkE2E {
                 }
                 print(started, rows, directMibPerSecond, directMicros, simulated);
             } finally {
+                deleteEdgeDevices();
                 for (DistributionProcess agent : agents) {
                     agent.stop();
                 }
@@ -168,6 +169,20 @@ class TransportsBenchmarkE2E {
                     kube.nodes().withName(node).delete();
                 }
             }
+        }
+    }
+
+    /**
+     * Deletes the EdgeDevices while Aranya runs, so that it removes their finalizers, Nodes and Leases (with Aranya
+     * stopped first, the namespace would stay Terminating).
+     */
+    private void deleteEdgeDevices() {
+        controlPlane.kubectl(null, "-n", namespace.name(), "delete", "edgedevices", "--all", "--wait=false");
+        try {
+            await("all EdgeDevices deleted", 900, 2000, () -> controlPlane.kubectl(null, "-n", namespace.name(), "get",
+                    "edgedevices", "-o", "name").stdout().isBlank());
+        } catch (Exception | AssertionError e) {
+            System.out.println("transports benchmark: EdgeDevices left behind: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
