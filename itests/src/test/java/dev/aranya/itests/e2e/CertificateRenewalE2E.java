@@ -7,10 +7,10 @@ import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.EchoServer;
 import dev.aranya.itests.support.KubectlPortForward;
+import dev.aranya.itests.support.Nodes;
 import dev.aranya.itests.support.PacedTransfer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -101,7 +101,7 @@ class CertificateRenewalE2E {
     @Test
     void theServingCertificateRenewsBeforeItExpiresWhileAPortForwardStaysOpen() throws Exception {
         Node node = chain.await("Node " + DEVICE + " Ready", () -> Optional.ofNullable(kube.nodes().withName(DEVICE).get())
-                .filter(n -> "True".equals(readyStatus(n))), 300);
+                .filter(n -> Nodes.readyStatus(n).filter("True"::equals).isPresent()), 300);
         int kubeletPort = node.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort();
         X509Certificate first = chain.await("the serving certificate in Secret " + DEVICE + "-kubelet-tls",
                 this::storedCertificate, 60);
@@ -207,11 +207,6 @@ class CertificateRenewalE2E {
         } catch (CertificateException e) {
             throw new AssertionError("not a PEM certificate chain: " + e.getMessage(), e);
         }
-    }
-
-    private static String readyStatus(Node node) {
-        return node.getStatus() == null ? "none" : node.getStatus().getConditions().stream()
-                .filter(c -> "Ready".equals(c.getType())).findFirst().map(NodeCondition::getStatus).orElse("none");
     }
 
     private ControlPlane.Result kubectl(String... args) {

@@ -7,10 +7,10 @@ import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.DistributionProcess;
+import dev.aranya.itests.support.Nodes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
@@ -139,7 +139,7 @@ class ControlPlaneRestartE2E {
                 Lease lease = kube.leases().inNamespace("kube-node-lease").withName(device).get();
                 boolean renewed = lease != null && lease.getSpec().getRenewTime() != null
                         && lease.getSpec().getRenewTime().toInstant().isAfter(restarted);
-                return renewed && "True".equals(readyStatus(device)) ? Optional.of(true) : Optional.empty();
+                return renewed && Nodes.readyStatus(kube, device).filter("True"::equals).isPresent() ? Optional.of(true) : Optional.empty();
             }, 60);
         }
     }
@@ -230,19 +230,7 @@ class ControlPlaneRestartE2E {
 
     private void awaitReadyWithKubeletPort(String device, int seconds) {
         chain.await("Node " + device + " Ready with its kubelet port", () -> Optional.ofNullable(kube.nodes().withName(device).get())
-                .filter(node -> "True".equals(readyStatus(node)) && kubeletPort(node) > 0), seconds);
-    }
-
-    private String readyStatus(String device) {
-        return readyStatus(kube.nodes().withName(device).get());
-    }
-
-    private static String readyStatus(Node node) {
-        if (node == null || node.getStatus() == null || node.getStatus().getConditions() == null) {
-            return null;
-        }
-        return node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst()
-                .map(NodeCondition::getStatus).orElse(null);
+                .filter(node -> Nodes.readyStatus(node).filter("True"::equals).isPresent() && kubeletPort(node) > 0), seconds);
     }
 
     private int kubeletPort(String device) {

@@ -9,20 +9,14 @@ import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.EchoServer;
 import dev.aranya.itests.support.KubectlPortForward;
+import dev.aranya.itests.support.RoundTrips;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -106,13 +100,13 @@ class KubeletAgentE2E {
             assertThat(exec.waitFor(300, TimeUnit.SECONDS)).isTrue();
             assertThat(output).as("%s", kubectl).startsWith(sha256);
             System.out.printf("kubelet e2e: exec stdin via %s: 100 MiB at %.1f MiB/s%n", kubectl.getFileName(),
-                    mebibytesPerSecond(BULK_BYTES, start));
+                    RoundTrips.mebibytesPerSecond(BULK_BYTES, start));
 
             try (KubectlPortForward forward = portForward(kubectl)) {
                 start = System.nanoTime();
-                assertThat(sha256(echoThrough(forward.localPort(), bytes))).as("%s", kubectl).isEqualTo(sha256);
+                assertThat(sha256(EchoServer.roundTrip(forward.localPort(), bytes))).as("%s", kubectl).isEqualTo(sha256);
                 System.out.printf("kubelet e2e: port-forward echo via %s: 100 MiB each way at %.1f MiB/s%n",
-                        kubectl.getFileName(), mebibytesPerSecond(BULK_BYTES, start));
+                        kubectl.getFileName(), RoundTrips.mebibytesPerSecond(BULK_BYTES, start));
             }
         }
     }
@@ -127,7 +121,7 @@ class KubeletAgentE2E {
                     byte[] payload = new byte[256 * 1024];
                     new Random(i).nextBytes(payload);
                     sent.add(payload);
-                    connections.add(CompletableFuture.supplyAsync(() -> echoThrough(forward.localPort(), payload)));
+                    connections.add(CompletableFuture.supplyAsync(() -> EchoServer.roundTrip(forward.localPort(), payload)));
                 }
                 for (int i = 0; i < 20; i++) {
                     assertThat(connections.get(i).get(120, TimeUnit.SECONDS)).as("%s connection %d", kubectl, i)
@@ -142,21 +136,22 @@ class KubeletAgentE2E {
         byte[] bytes = new byte[32 << 20];
         new Random(3).nextBytes(bytes);
         long start = System.nanoTime();
-        assertThat(echoThrough(echo.port(), bytes)).isEqualTo(bytes);
-        double direct = mebibytesPerSecond(bytes.length, start);
-        double directLatency = medianRoundTripMicros(echo.port());
+        assertThat(EchoServer.roundTrip(echo.port(), bytes)).isEqualTo(bytes);
+        double direct = RoundTrips.mebibytesPerSecond(bytes.length, start);
+        double directLatency = RoundTrips.median(RoundTrips.socketMicros(echo.port(), 200));
         for (Path kubectl : KUBECTLS) {
             try (KubectlPortForward forward = portForward(kubectl)) {
                 start = System.nanoTime();
-                assertThat(echoThrough(forward.localPort(), bytes)).isEqualTo(bytes);
-                double forwarded = mebibytesPerSecond(bytes.length, start);
-                double forwardedLatency = medianRoundTripMicros(forward.localPort());
+                assertThat(EchoServer.roundTrip(forward.localPort(), bytes)).isEqualTo(bytes);
+                double forwarded = RoundTrips.mebibytesPerSecond(bytes.length, start);
+                double forwardedLatency = RoundTrips.median(RoundTrips.socketMicros(forward.localPort(), 200));
                 System.out.printf("kubelet e2e benchmark via %s: port-forward %.1f MiB/s vs direct %.1f MiB/s "
                         + "(ratio %.3f); 64-byte round trip median %.0f µs vs direct %.0f µs (ratio %.0f)%n",
                         kubectl.getFileName(), forwarded, direct, forwarded / direct, forwardedLatency, directLatency,
                         forwardedLatency / directLatency);
             }
-            double execLatency = execRoundTripMicros(kubectl);
+            double execLatency = RoundTrips.median(RoundTrips.execLineMicros(kubectl, controlPlane.kubeconfig(),
+                    namespace.name(), DEVICE, 50));
             System.out.printf("kubelet e2e benchmark via %s: exec (cat) line round trip median %.0f µs vs direct "
                     + "%.0f µs (ratio %.0f)%n", kubectl.getFileName(), execLatency, directLatency,
                     execLatency / directLatency);
@@ -165,75 +160,6 @@ class KubeletAgentE2E {
 
     private KubectlPortForward portForward(Path kubectl) throws IOException {
         return KubectlPortForward.start(kubectl, controlPlane.kubeconfig(), namespace.name(), DEVICE, echo.port());
-    }
-
-    /** Sends the bytes and reads them back at the same time; the echo server returns what it got. */
-    private static byte[] echoThrough(int port, byte[] bytes) {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(120_000);
-            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-                try {
-                    OutputStream out = socket.getOutputStream();
-                    out.write(bytes);
-                    socket.shutdownOutput();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            byte[] echoed = socket.getInputStream().readAllBytes();
-            sent.join();
-            return echoed;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static double medianRoundTripMicros(int port) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setTcpNoDelay(true);
-            socket.setSoTimeout(30_000);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = socket.getInputStream();
-            byte[] message = new byte[64];
-            long[] micros = new long[200];
-            for (int i = 0; i < micros.length; i++) {
-                long start = System.nanoTime();
-                out.write(message);
-                out.flush();
-                in.readNBytes(message.length);
-                micros[i] = (System.nanoTime() - start) / 1000;
-            }
-            Arrays.sort(micros);
-            return micros[micros.length / 2];
-        }
-    }
-
-    /** Median time for a line to come back through {@code kubectl exec -i -- cat}. */
-    private double execRoundTripMicros(Path kubectl) throws IOException, InterruptedException {
-        Process cat = new ProcessBuilder(kubectl.toString(), "--kubeconfig", controlPlane.kubeconfig().toString(),
-                "-n", namespace.name(), "exec", "-i", DEVICE, "--", "cat").start();
-        try {
-            OutputStream out = cat.getOutputStream();
-            BufferedReader in = new BufferedReader(new InputStreamReader(cat.getInputStream(), StandardCharsets.UTF_8));
-            long[] micros = new long[50];
-            for (int i = 0; i < micros.length; i++) {
-                long start = System.nanoTime();
-                out.write(("line " + i + "\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                assertThat(in.readLine()).isEqualTo("line " + i);
-                micros[i] = (System.nanoTime() - start) / 1000;
-            }
-            out.close();
-            assertThat(cat.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            Arrays.sort(micros);
-            return micros[micros.length / 2];
-        } finally {
-            cat.destroy();
-        }
-    }
-
-    private static double mebibytesPerSecond(long bytes, long startNanos) {
-        return (bytes / 1048576.0) / ((System.nanoTime() - startNanos) / 1e9);
     }
 
     private static String sha256(byte[] bytes) throws Exception {

@@ -2,21 +2,18 @@ package dev.aranya.itests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.aranya.itests.support.Nodes;
+import dev.aranya.itests.support.AranyaTransports;
 import dev.aranya.itests.support.ArhatAgents;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
-import dev.aranya.itests.support.DevicePki;
 import dev.aranya.itests.support.DistributionProcess;
 import dev.aranya.itests.support.EchoServer;
-import dev.aranya.itests.support.EdgeDeviceManifests;
 import dev.aranya.itests.support.KubectlPortForward;
 import dev.aranya.itests.support.MosquittoBroker;
+import dev.aranya.itests.support.Nodes;
 import dev.aranya.itests.support.PacedTransfer;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +57,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TransportsE2E {
-    private static final List<String> METHODS = List.of("tcp", "grpc", "mqtt");
+    private static final List<String> METHODS = AranyaTransports.METHODS;
     private static final Pattern CONNECTED = Pattern.compile("Connected to Aranya over (\\w+)");
 
     private ControlPlane controlPlane;
@@ -83,20 +80,9 @@ class TransportsE2E {
         broker = MosquittoBroker.start(work.resolve("mosquitto"));
         echo = EchoServer.start();
         deviceFiles = Files.createDirectories(work.resolve("device-files"));
-        int tcpPort = freePort();
-        int grpcPort = freePort();
-        DevicePki pki = DevicePki.create(work.resolve("pki"), "127.0.0.1", "localhost");
-
-        aranya = DistributionProcess.copy("aranya", work, "transports")
-                .configure("dev.aranya.kube", Map.of("kubeconfig", controlPlane.kubeconfig(), "namespace", namespace.name()))
-                .configure("dev.aranya.observability", Map.of("bindAddress", "127.0.0.1", "port", 0))
-                .configure("dev.aranya.transport.tcp", Map.of("bindAddress", "127.0.0.1", "port", tcpPort,
-                        "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(),
-                        "auth", "client-certificate", "clientCa", pki.ca()))
-                .configure("dev.aranya.transport.grpc", Map.of("bindAddress", "127.0.0.1", "port", grpcPort,
-                        "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey(), "clientCa", pki.ca()))
-                .configure("dev.aranya.controller", Map.of("kubeletPortMin", 21700, "kubeletPortMax", 21749,
-                        "offlineGraceSeconds", 2));
+        AranyaTransports transports = AranyaTransports.configure(controlPlane, namespace, work, "transports", broker,
+                Map.of("kubeletPortMin", 21700, "kubeletPortMax", 21749, "offlineGraceSeconds", 2));
+        aranya = transports.aranya();
         Path aranyaBundles = aranya.home().resolve("bundle");
         mqttJarInDeploy = aranya.home().resolve("deploy").resolve(ArhatAgents.jar(aranyaBundles, "aranya-transport-mqtt-").getFileName());
         Files.move(ArhatAgents.jar(aranyaBundles, "aranya-transport-mqtt-"), mqttJarInDeploy);
@@ -104,19 +90,14 @@ class TransportsE2E {
         Files.move(ArhatAgents.jar(aranyaBundles, "aranya-transport-grpc-"), stagedGrpcJar);
         aranya.start();
 
-        Map<String, Map<String, Object>> links = Map.of(
-                "tcp", Map.of("link.host", "127.0.0.1", "link.port", tcpPort),
-                "grpc", Map.of("link.host", "127.0.0.1", "link.port", grpcPort),
-                "mqtt", Map.of("link.broker", broker.address(), "link.topicNamespace", topicNamespace()));
         for (String method : METHODS) {
-            agents.put(method, ArhatAgents.configure(work, pki, namespace.name(), device(method), method,
-                    links.get(method), Map.of("logSource", "file:log/arhat.log",
+            agents.put(method, ArhatAgents.configure(work, transports.pki(), namespace.name(), device(method), method,
+                    transports.agentLink(method, topicNamespace()), Map.of("logSource", "file:log/arhat.log",
                             "reconnectInitialMillis", 200, "reconnectMaxMillis", 2000)).start());
         }
-        controlPlane.kubectl(EdgeDeviceManifests.all(EdgeDeviceManifests.served(device("tcp"), "tcp"),
-                        EdgeDeviceManifests.served(device("grpc"), "grpc"),
-                        EdgeDeviceManifests.mqtt(device("mqtt"), broker.address(), topicNamespace())),
-                "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevices");
+        StringBuilder edgeDevices = new StringBuilder();
+        METHODS.forEach(method -> edgeDevices.append(transports.edgeDevice(device(method), method, topicNamespace())));
+        controlPlane.kubectl(edgeDevices.toString(), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevices");
         awaitReady(device("tcp"), "True", 300);
         awaitReady(device("mqtt"), "True", 60);
     }
@@ -304,11 +285,5 @@ class TransportsE2E {
 
     private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

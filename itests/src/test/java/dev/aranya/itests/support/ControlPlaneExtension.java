@@ -2,6 +2,8 @@ package dev.aranya.itests.support;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -30,8 +32,29 @@ public final class ControlPlaneExtension implements BeforeAllCallback, AfterAllC
     public void afterAll(ExtensionContext context) {
         TestNamespace namespace = context.getStore(STORE).remove(TestNamespace.class, TestNamespace.class);
         if (namespace != null) {
+            releaseEdgeDevices(namespace);
             namespace.client().namespaces().withName(namespace.name()).delete();
             namespace.client().close();
+        }
+    }
+
+    /**
+     * Drops the finalizers of the EdgeDevices left in the namespace: the test's Aranya has stopped by now and would
+     * never remove them, which left the namespace Terminating for ever on a shared control plane.
+     */
+    private static void releaseEdgeDevices(TestNamespace namespace) {
+        try {
+            namespace.client().genericKubernetesResources("aranya.arhat.dev/v1alpha1", "EdgeDevice")
+                    .inNamespace(namespace.name()).list().getItems().stream()
+                    .filter(device -> !device.getMetadata().getFinalizers().isEmpty())
+                    .forEach(device -> namespace.client().genericKubernetesResources("aranya.arhat.dev/v1alpha1", "EdgeDevice")
+                            .inNamespace(namespace.name()).withName(device.getMetadata().getName())
+                            .edit(edited -> {
+                                edited.getMetadata().setFinalizers(List.of());
+                                return edited;
+                            }));
+        } catch (KubernetesClientException e) {
+            // no EdgeDevice CRD installed, or the device went meanwhile: nothing holds the namespace
         }
     }
 

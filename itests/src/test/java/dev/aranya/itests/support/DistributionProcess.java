@@ -64,6 +64,14 @@ public final class DistributionProcess implements AutoCloseable {
         return this;
     }
 
+    /** The JVM's process id ({@code bin/<name>} execs java), for {@code jcmd}. */
+    public long pid() {
+        if (process == null) {
+            throw new IllegalStateException(name + " was never started");
+        }
+        return process.pid();
+    }
+
     public boolean alive() {
         return process != null && process.isAlive();
     }
