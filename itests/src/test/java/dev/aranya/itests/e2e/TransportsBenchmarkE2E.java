@@ -403,6 +403,12 @@ class TransportsBenchmarkE2E {
         progress("%s: %d simulated devices: heap %s → %s registered → %s connected and Ready → %s disconnected; "
                         + "connect %.1f s, all Ready %.1f s", method, count, bytes(base), bytes(registered),
                 bytes(connected), bytes(disconnected), row.simulatedConnectSeconds, row.simulatedReadySeconds);
+
+        // the next transport's figures start from the same cluster, not from this one's Nodes and Leases on top
+        names.forEach(name -> kube.genericKubernetesResources("aranya.arhat.dev/v1alpha1", "EdgeDevice")
+                .withName(name).delete());
+        await("the simulated " + method + " Nodes removed", 900, 2000,
+                () -> countNodes(names, status -> true) == 0);
     }
 
     /** How many of the devices' Nodes have a serving certificate (Aranya's metric of its expiry). */

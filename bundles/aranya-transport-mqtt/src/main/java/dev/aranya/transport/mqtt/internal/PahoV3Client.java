@@ -37,9 +37,7 @@ final class PahoV3Client extends PahoClient {
         if (settings.password() != null) {
             options.setPassword(new String(settings.password(), StandardCharsets.UTF_8).toCharArray());
         }
-        if (settings.tls() != null) {
-            options.setSocketFactory(settings.tls());
-        }
+        options.setSocketFactory(NoDelaySockets.forUri(settings.serverUri(), settings.tls()));
         if (will != null) {
             options.setWill(will.topic(), will.payload(), 1, true);
         }

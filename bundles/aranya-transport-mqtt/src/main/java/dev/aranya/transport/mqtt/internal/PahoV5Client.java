@@ -45,9 +45,7 @@ final class PahoV5Client extends PahoClient {
         if (settings.password() != null) {
             options.setPassword(settings.password().clone());
         }
-        if (settings.tls() != null) {
-            options.setSocketFactory(settings.tls());
-        }
+        options.setSocketFactory(NoDelaySockets.forUri(settings.serverUri(), settings.tls()));
         if (will != null) {
             options.setWill(will.topic(), new MqttMessage(will.payload(), 1, true, null));
         }
