@@ -112,6 +112,23 @@ class KubeletAgentE2E {
     }
 
     @Test
+    void execWithATerminalRunsOnAPseudoTerminalOfTheDevice() throws Exception {
+        for (Path kubectl : KUBECTLS) {
+            // script(1) gives kubectl a real terminal, so it asks for a TTY; what is typed goes through it
+            String command = kubectl + " --kubeconfig " + controlPlane.kubeconfig() + " -n " + namespace.name()
+                    + " exec -it " + DEVICE + " -- sh -c 'tty; read line; echo got-$line; exit 4'";
+            Process process = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true).start();
+            process.getOutputStream().write("typed\n".getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s: %s", kubectl, output).isTrue();
+            assertThat(output).as("%s: the agent's pty", kubectl).containsPattern("/dev/pts/\\d+");
+            assertThat(output).as("%s", kubectl).contains("got-typed");
+            assertThat(process.exitValue()).as("%s: %s", kubectl, output).isEqualTo(4);
+        }
+    }
+
+    @Test
     void twentyConcurrentPortForwardConnections() throws Exception {
         for (Path kubectl : KUBECTLS) {
             try (KubectlPortForward forward = portForward(kubectl)) {
