@@ -6,6 +6,7 @@ import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.EchoServer;
+import dev.aranya.itests.support.EdgeDeviceManifests;
 import dev.aranya.itests.support.KubectlPortForward;
 import dev.aranya.itests.support.Nodes;
 import dev.aranya.itests.support.PacedTransfer;
@@ -74,12 +75,7 @@ class CertificateRenewalE2E {
                 Map.of("reconnectInitialMillis", 200, "reconnectMaxMillis", 2000));
         chain.aranya().start();
         chain.agent().start();
-        controlPlane.kubectl("""
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata: {name: %s}
-                spec: {connectivity: {method: tcp}}
-                """.formatted(DEVICE), "-n", NAMESPACE, "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
+        controlPlane.kubectl(EdgeDeviceManifests.served(DEVICE, "tcp"), "-n", NAMESPACE, "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
     }
 
     @AfterAll

@@ -7,6 +7,7 @@ import dev.aranya.itests.support.AranyaOverTcp;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.DistributionProcess;
+import dev.aranya.itests.support.EdgeDeviceManifests;
 import dev.aranya.itests.support.Nodes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -220,12 +221,7 @@ class ControlPlaneRestartE2E {
     }
 
     private void createEdgeDevice(String device) {
-        controlPlane.kubectl("""
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata: {name: %s}
-                spec: {connectivity: {method: tcp}}
-                """.formatted(device), "-n", NAMESPACE, "apply", "-f", "-").orThrow("kubectl apply EdgeDevice " + device);
+        controlPlane.kubectl(EdgeDeviceManifests.served(device, "tcp"), "-n", NAMESPACE, "apply", "-f", "-").orThrow("kubectl apply EdgeDevice " + device);
     }
 
     private void awaitReadyWithKubeletPort(String device, int seconds) {

@@ -3,17 +3,18 @@ package dev.aranya.itests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aranya.itests.support.Nodes;
+import dev.aranya.itests.support.Polling;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.DevicePki;
 import dev.aranya.itests.support.DistributionProcess;
+import dev.aranya.itests.support.EdgeDeviceManifests;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -68,15 +69,7 @@ class DeviceEnrolmentE2E {
                         "tlsCertificate", pki.serverCertificate(), "tlsKey", pki.serverKey()))
                 .configure("dev.aranya.controller", Map.of("kubeletPortMin", 20550, "kubeletPortMax", 20599, "offlineGraceSeconds", 5))
                 .start();
-        controlPlane.kubectl("""
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata:
-                  name: %s
-                spec:
-                  connectivity:
-                    method: tcp
-                """.formatted(DEVICE), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
+        controlPlane.kubectl(EdgeDeviceManifests.served(DEVICE, "tcp"), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
         controlPlane.kubectl(null, "-n", namespace.name(), "create", "secret", "generic", DEVICE + "-bootstrap-token",
                 "--from-literal=token=e2e-0ne-time-t0ken").orThrow("kubectl create secret (the bootstrap token)");
         tokenFile = work.resolve("token");
@@ -168,20 +161,7 @@ class DeviceEnrolmentE2E {
     }
 
     private <T> T await(String what, Supplier<Optional<T>> probe, int seconds) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<T> value = probe.get();
-            if (value.isPresent()) {
-                return value.get();
-            }
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-        throw new AssertionError("no " + what + " within " + seconds + " s\n--- aranya ---\n" + DistributionProcess.tail(aranya.output(), 60)
+        return Polling.await(what, probe, seconds, () -> "--- aranya ---\n" + DistributionProcess.tail(aranya.output(), 60)
                 + "\n--- agent ---\n" + (agent == null ? "" : DistributionProcess.tail(agent.output(), 30)));
     }
 }

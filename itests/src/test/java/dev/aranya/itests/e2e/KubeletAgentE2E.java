@@ -8,6 +8,7 @@ import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import dev.aranya.itests.support.EchoServer;
+import dev.aranya.itests.support.EdgeDeviceManifests;
 import dev.aranya.itests.support.KubectlPortForward;
 import dev.aranya.itests.support.RoundTrips;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -60,13 +61,7 @@ class KubeletAgentE2E {
                 Map.of("kubeletPortMin", 20400, "kubeletPortMax", 20449), Map.of());
         chain.aranya().start();
         chain.agent().start();
-        controlPlane.kubectl("""
-                apiVersion: aranya.arhat.dev/v1alpha1
-                kind: EdgeDevice
-                metadata: {name: %s}
-                spec:
-                  connectivity: {method: tcp}
-                """.formatted(DEVICE), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
+        controlPlane.kubectl(EdgeDeviceManifests.served(DEVICE, "tcp"), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
         KubernetesClient kube = namespace.client();
         chain.await("Node " + DEVICE + " Ready", () -> Nodes.readyStatus(kube, DEVICE).filter("True"::equals), 120);
         chain.await("virtual pod Running", () -> Optional.ofNullable(kube.pods().withName(DEVICE).get())

@@ -4,7 +4,6 @@ import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -78,22 +77,8 @@ public final class AranyaOverTcp {
 
     /** Polls until the probe has a value; otherwise fails with the tails of both processes' output. */
     public <T> T await(String what, Supplier<Optional<T>> probe, int seconds) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<T> value = probe.get();
-            if (value.isPresent()) {
-                return value.get();
-            }
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-        throw new AssertionError("no " + what + " within " + seconds + " s\n--- aranya ---\n"
-                + DistributionProcess.tail(aranya.output(), 60) + "\n--- agent ---\n"
-                + DistributionProcess.tail(agent.output(), 30));
+        return Polling.await(what, probe, seconds, () -> "--- aranya ---\n" + DistributionProcess.tail(aranya.output(), 60)
+                + "\n--- agent ---\n" + DistributionProcess.tail(agent.output(), 30));
     }
 
     /** Stops the agent, then Aranya. */
