@@ -368,9 +368,11 @@ final class MqttDevices {
                 closed = true;
                 open = List.copyOf(connections.values());
             }
+            // close before the Goodbye: the agent answers it with an OFFLINE presence within milliseconds, which
+            // would otherwise close the connection first with "the agent went offline" and hide the real reason
             for (MqttDeviceConnection connection : open) {
-                sayGoodbye(connection.connectionId(), goodbye, reason);
                 connection.close(reason);
+                sayGoodbye(connection.connectionId(), goodbye, reason);
             }
         }
     }
