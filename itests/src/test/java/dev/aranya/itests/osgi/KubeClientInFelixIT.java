@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.InputStream;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
@@ -96,6 +97,10 @@ public class KubeClientInFelixIT {
     @After
     public void cleanUp() {
         if (client != null) {
+            // the runtime's controller serves this namespace and made the device a Node: deleting the device while
+            // the controller still runs lets it remove that Node (cluster-wide) and the device's finalizer
+            client.resources(EdgeDevice.class).delete();
+            client.resources(EdgeDevice.class).informOnCondition(List::isEmpty).orTimeout(30, TimeUnit.SECONDS).join();
             client.namespaces().withName(namespace).delete();
             Thread.currentThread().setContextClassLoader(testContextClassLoader);
         }
