@@ -45,6 +45,8 @@ final class DeviceController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceController.class);
     /** node Lease renewals in flight at once */
     private static final int RENEWERS = 8;
+    /** a device's peripheral reports within this window make one reconcile: a device cannot flood the apiserver */
+    private static final Duration PERIPHERALS_REPORT_WINDOW = Duration.ofSeconds(1);
 
     /** How the controller runs. */
     record Settings(DeviceReconciler.Settings reconcile, int portMin, int portMax, int workers, Duration resync,
@@ -370,7 +372,7 @@ final class DeviceController implements AutoCloseable {
         @Override
         public void peripheralsReported(DeviceSession session, PeripheralsStatus status) {
             if (namespace.equals(session.device().namespace())) {
-                queue.add(session.device().name());
+                queue.addCoalesced(session.device().name(), PERIPHERALS_REPORT_WINDOW);
             }
         }
 

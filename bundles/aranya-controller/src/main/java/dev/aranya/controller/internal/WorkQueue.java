@@ -27,6 +27,7 @@ final class WorkQueue {
     private final Set<String> processing = new HashSet<>();
     private final Set<String> dirty = new HashSet<>();
     private final Map<String, Integer> failures = new HashMap<>();
+    private final Set<String> coalescing = new HashSet<>();
     private boolean shutDown;
 
     /**
@@ -66,6 +67,25 @@ final class WorkQueue {
             }
         }
         timer.schedule(() -> add(key), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Adds the key when the window ends; calls for the key meanwhile add nothing more. For what a device sends at will
+     * (its peripherals' status): a device reporting in a loop gets one reconcile per window instead of taking the
+     * queue's whole rate from the other devices.
+     */
+    void addCoalesced(String key, Duration window) {
+        synchronized (this) {
+            if (shutDown || !coalescing.add(key)) {
+                return;
+            }
+        }
+        timer.schedule(() -> {
+            synchronized (this) {
+                coalescing.remove(key);
+            }
+            add(key);
+        }, window.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Adds the key again after its failure delay, which grows with each failure until {@link #forget}. */

@@ -57,6 +57,25 @@ class WorkQueueTest {
     }
 
     @Test
+    void aKeyAddedInALoopIsCoalescedToOneAdditionPerWindow() throws Exception {
+        long start = System.nanoTime();
+        for (int i = 0; i < 10_000; i++) {
+            queue.addCoalesced("chatty", Duration.ofMillis(200));
+        }
+        queue.add("quiet");
+
+        assertThat(queue.take()).as("a key added normally is not held up").contains("quiet");
+        assertThat(queue.take()).contains("chatty");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(190));
+        queue.done("chatty");
+        Thread.sleep(300);
+        assertThat(queue.length()).as("10,000 calls within the window: one addition").isZero();
+
+        queue.addCoalesced("chatty", Duration.ofMillis(50));
+        assertThat(queue.take()).as("a later window adds it again").contains("chatty");
+    }
+
+    @Test
     void rateLimitSpacesKeysOutAfterTheBurst() throws Exception {
         WorkQueue slow = new WorkQueue(timer, Duration.ofMillis(100), Duration.ofSeconds(1), 20, 2);
         for (int i = 0; i < 6; i++) {
