@@ -7,6 +7,8 @@ import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import dev.aranya.api.host.HostAddresses;
+import dev.aranya.api.metrics.MetricsSource;
+import dev.aranya.api.metrics.MetricsWriter;
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.session.DeviceSessions;
 import dev.aranya.api.transport.DeviceId;
@@ -14,6 +16,7 @@ import dev.aranya.api.transport.DeviceTransport;
 import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.itests.support.RuntimeBundles;
 import dev.aranya.protocol.v1.NodeInfo;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -30,6 +33,7 @@ import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -45,6 +49,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
@@ -378,6 +383,53 @@ public class ControllerInFelixIT {
         assertThat(node.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort()).isEqualTo(port);
         assertThat(device(name).getStatus().kubeletPort()).isEqualTo(port);
         assertThat(client.nodes().withLabel("arhat.dev/namespace", namespace).list().getItems()).hasSize(1);
+    }
+
+    @Test
+    public void anAgentReportingInALoopGetsOneReconcileASecond() throws Exception {
+        String name = prefix + "chatty";
+        DeviceId id = new DeviceId(namespace, name);
+        createDevice(name, "{connectivity: {method: grpc}}");
+        sessions.bringOnline(id, AGENT);
+        awaitTrue("EdgeDevice Connected", Duration.ofSeconds(30), () -> "True".equals(condition(device(name), "Connected")));
+        Thread.sleep(2_000); // the reconciles of coming online are over
+
+        double before = reconciles();
+        long start = System.nanoTime();
+        int reports = 0;
+        while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(4)) {
+            sessions.reportPeripherals(id, PeripheralsStatus.getDefaultInstance());
+            reports++;
+        }
+        Thread.sleep(1_500); // the last window's reconcile
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double reconciled = reconciles() - before;
+
+        assertThat(reports).as("reports sent").isGreaterThan(1_000);
+        assertThat(reconciled).as("reconciles for %d reports in %.1f s", reports, seconds)
+                .isBetween(1.0, Math.ceil(seconds) + 2);
+    }
+
+    /** Reconciles of this test's namespace so far, from the controller's metrics (as /metrics shows them). */
+    private double reconciles() throws Exception {
+        double[] sum = new double[1];
+        MetricsWriter writer = new MetricsWriter() {
+            @Override
+            public void gauge(String metric, String help, Map<String, String> labels, double value) {
+            }
+
+            @Override
+            public void counter(String metric, String help, Map<String, String> labels, double value) {
+                if (metric.equals("aranya_reconciles_total") && namespace.equals(labels.get("namespace"))) {
+                    sum[0] += value;
+                }
+            }
+        };
+        for (ServiceReference<MetricsSource> source : context.getServiceReferences(MetricsSource.class, null)) {
+            context.getService(source).collect(writer);
+            context.ungetService(source);
+        }
+        return sum[0];
     }
 
     /**

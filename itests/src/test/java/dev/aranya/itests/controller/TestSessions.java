@@ -10,6 +10,7 @@ import dev.aranya.api.transport.DeviceId;
 import dev.aranya.protocol.v1.Frame;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
+import dev.aranya.protocol.v1.PeripheralsStatus;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -28,6 +29,14 @@ public final class TestSessions implements DeviceSessions {
         Session session = new Session(device, info, Instant.now());
         online.put(device, session);
         listeners.forEach(listener -> listener.online(session));
+    }
+
+    /** The device's agent reports its peripherals, as an agent does whenever one opens, fails or closes. */
+    public void reportPeripherals(DeviceId device, PeripheralsStatus status) {
+        Session session = online.get(device);
+        if (session != null) {
+            listeners.forEach(listener -> listener.peripheralsReported(session, status));
+        }
     }
 
     public void takeOffline(DeviceId device, String reason) {
