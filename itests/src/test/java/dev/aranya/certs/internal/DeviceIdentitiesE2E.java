@@ -13,6 +13,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Device identities against the real apiserver, the way an operator and an agent meet them: the operator creates a
  * bootstrap token Secret with kubectl, the agent enrols once with it, authenticates and renews with its
- * certificate, and deleting its identity Secret revokes it.
+ * certificate, and deleting its identity Secret revokes it, which ends the connections that use it.
  */
 @ExtendWith(ControlPlaneExtension.class)
 class DeviceIdentitiesE2E {
@@ -56,6 +58,8 @@ class DeviceIdentitiesE2E {
         chain.get(0).verify(identities.trustAnchors().get(0).getPublicKey());
         assertThat(chain.get(0).getPublicKey()).isEqualTo(keys.getPublic());
         assertThat(await(identities.authenticate(chain))).isEqualTo(device);
+        BlockingQueue<String> firstEnded = new LinkedBlockingQueue<>();
+        identities.watchRevocation(device, chain.get(0), firstEnded::add); // as a transport does for the connection
         assertThat(controlPlane.kubectl(null, "get", "secret", "pi-bootstrap-token", "-n", namespace.name()).stderr()).contains("NotFound");
         assertThat(controlPlane.kubectl(null, "get", "secret", "aranya-device-ca", "pi-device-identity", "-n", namespace.name()).exitCode()).isZero();
         assertRefused(identities.enrol(device, "s3cret-t0ken", keys.getPublic()), "has no bootstrap token");
@@ -63,13 +67,28 @@ class DeviceIdentitiesE2E {
         List<X509Certificate> renewed = await(identities.renew(chain, KeyType.ECDSA.generate(0).getPublic()));
         assertThat(await(identities.authenticate(renewed))).isEqualTo(device);
         assertThat(await(identities.authenticate(chain))).as("the previous certificate, still in use until reconnect").isEqualTo(device);
+        assertThat(firstEnded.poll(1, TimeUnit.SECONDS)).as("a renewal leaves the connection be").isNull();
         List<X509Certificate> renewedAgain = await(identities.renew(renewed, KeyType.ECDSA.generate(0).getPublic()));
         assertRefused(identities.authenticate(chain), "was replaced or revoked");
+        assertThat(firstEnded.poll(30, TimeUnit.SECONDS)).as("the connection with the certificate no longer listed")
+                .isEqualTo("certificate " + chain.get(0).getSerialNumber().toString(16) + " of device " + device
+                        + " was replaced or revoked");
         assertThat(await(identities.authenticate(renewedAgain))).isEqualTo(device);
+        BlockingQueue<String> lastEnded = new LinkedBlockingQueue<>();
+        identities.watchRevocation(device, renewedAgain.get(0), lastEnded::add);
+        BlockingQueue<String> closedEnded = new LinkedBlockingQueue<>();
+        identities.watchRevocation(device, renewedAgain.get(0), closedEnded::add).close(); // that connection ended
 
         controlPlane.kubectl(null, "delete", "secret", "pi-device-identity", "-n", namespace.name()).orThrow("revoking");
+        assertThat(lastEnded.poll(30, TimeUnit.SECONDS)).as("the open connection, told at once")
+                .isEqualTo("device " + device + " was revoked (its identity Secret pi-device-identity was deleted)");
+        assertThat(closedEnded).as("a connection that ended is not told").isEmpty();
         assertRefused(identities.authenticate(renewedAgain), "is revoked (it has no identity Secret pi-device-identity)");
         assertRefused(identities.renew(renewedAgain, KeyType.ECDSA.generate(0).getPublic()), "is revoked");
+        BlockingQueue<String> lateEnded = new LinkedBlockingQueue<>();
+        identities.watchRevocation(device, renewedAgain.get(0), lateEnded::add);
+        assertThat(lateEnded.poll(30, TimeUnit.SECONDS)).as("a watch that starts after the revocation")
+                .startsWith("device " + device + " was revoked");
     }
 
     @Test

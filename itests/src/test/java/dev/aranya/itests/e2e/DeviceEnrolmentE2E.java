@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Device identities as an operator meets them: Aranya's tcp transport has no CA file, so it trusts the device CA of
  * aranya-certs; the operator makes a bootstrap token Secret with kubectl and gives the agent only that token. The
  * agent enrols, becomes a Ready Node and serves kubectl exec; the token does not work twice; a certificate of another
- * CA is refused; deleting the device's identity Secret revokes its certificate.
+ * CA is refused; deleting the device's identity Secret revokes its certificate and ends its connection.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -144,14 +144,17 @@ class DeviceEnrolmentE2E {
 
     @Test
     @Order(4)
-    void deletingTheDevicesIdentitySecretRevokesItsCertificate() throws Exception {
-        controlPlane.kubectl(null, "-n", namespace.name(), "delete", "secret", DEVICE + "-device-identity").orThrow("revoking");
-        agent.stop();
-        agent.start();
+    void deletingTheDevicesIdentitySecretEndsItsConnectionAndRefusesItsCertificate() throws Exception {
+        awaitReady("True", 30);
 
+        controlPlane.kubectl(null, "-n", namespace.name(), "delete", "secret", DEVICE + "-device-identity").orThrow("revoking");
+
+        // the connected agent is cut off at once and, reconnecting, refused
         agent.awaitOutput("the revoked certificate refused", out -> out.contains("ERROR_CODE_UNAUTHENTICATED")
-                && out.contains("is revoked"), 90);
-        assertThat(aranya.output()).contains("Refused the certificate CN=" + DEVICE);
+                && out.contains("is revoked"), 60);
+        assertThat(aranya.output()).contains("Ending the connection of " + namespace.name() + "/" + DEVICE + ": device "
+                + namespace.name() + "/" + DEVICE + " was revoked (its identity Secret " + DEVICE + "-device-identity was deleted)")
+                .contains("Refused the certificate CN=" + DEVICE);
         awaitReady("Unknown|False", 60);
     }
 

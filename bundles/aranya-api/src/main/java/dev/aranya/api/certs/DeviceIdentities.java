@@ -5,6 +5,7 @@ import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -69,6 +70,22 @@ public interface DeviceIdentities {
      * Transports call this after the TLS handshake has checked the chain against {@link #trustAnchors()}.
      */
     CompletionStage<DeviceId> authenticate(List<X509Certificate> chain);
+
+    /**
+     * Watches a certificate that {@link #authenticate} accepted, for as long as a connection uses it: {@code revoked}
+     * is called once, with the reason, when the certificate stops being valid for its device (the device's identity
+     * Secret was deleted, alone or with its EdgeDevice, or no longer lists the certificate). The transport closes
+     * the connection then, so that revoking a device also ends its open connections.
+     *
+     * @return ends the watch: close it when the connection ends
+     */
+    Watch watchRevocation(DeviceId device, X509Certificate certificate, Consumer<String> revoked);
+
+    /** A {@link #watchRevocation} that runs until closed. */
+    interface Watch extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /** The reason a device identity operation was refused. */
     class DeviceIdentityException extends Exception {

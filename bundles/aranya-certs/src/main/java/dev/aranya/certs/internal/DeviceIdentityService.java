@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -74,6 +75,7 @@ public final class DeviceIdentityService implements DeviceIdentities {
     private final Duration tokenValidity;
     private final Clock clock;
     private final ScheduledExecutorService executor;
+    private final RevocationWatches revocations;
     /** The device CA, loaded (or made) on first use; a failed load is tried again on the next use. */
     private CompletableFuture<CertificateAuthority> ca;
     /** When {@link #ca} was last read from its Secret: an operator may replace the CA there. */
@@ -97,10 +99,12 @@ public final class DeviceIdentityService implements DeviceIdentities {
         this.tokenValidity = tokenValidity;
         this.clock = clock;
         this.executor = ClientThreads.executor(client, "aranya-device-identities", 1);
+        this.revocations = new RevocationWatches(client, namespace, executor, DeviceIdentityService::serials);
     }
 
     @Deactivate
     void deactivate() {
+        revocations.close();
         executor.shutdownNow();
     }
 
@@ -302,6 +306,11 @@ public final class DeviceIdentityService implements DeviceIdentities {
             end--;
         }
         return Arrays.copyOf(token, end);
+    }
+
+    @Override
+    public Watch watchRevocation(DeviceId device, X509Certificate certificate, Consumer<String> revoked) {
+        return revocations.watch(device, certificate.getSerialNumber().toString(16), revoked);
     }
 
     private DeviceId verify(CertificateAuthority authority, List<X509Certificate> chain) throws DeviceIdentityException {

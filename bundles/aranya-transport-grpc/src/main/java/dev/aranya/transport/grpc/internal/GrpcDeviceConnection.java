@@ -5,6 +5,8 @@ import dev.aranya.api.transport.DeviceConnection;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.api.transport.FrameHandler;
 import dev.aranya.protocol.v1.Frame;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +28,7 @@ final class GrpcDeviceConnection implements DeviceConnection {
     private final Consumer<GrpcDeviceConnection> onClosed;
     private volatile FrameHandler handler;
     private boolean closed; // guarded by this
+    private final List<Runnable> endActions = new ArrayList<>(); // guarded by this
 
     GrpcDeviceConnection(DeviceId device, String peer, int maxInboundFrameSize, Call call,
                          Consumer<GrpcDeviceConnection> onClosed) {
@@ -108,8 +111,25 @@ final class GrpcDeviceConnection implements DeviceConnection {
         notifyClosed(reason);
     }
 
+    /** Runs the action when the connection closes, or at once if it has. */
+    void onEnded(Runnable action) {
+        synchronized (this) {
+            if (!closed) {
+                endActions.add(action);
+                return;
+            }
+        }
+        action.run();
+    }
+
     private void notifyClosed(String reason) {
         onClosed.accept(this);
+        List<Runnable> actions;
+        synchronized (this) {
+            actions = List.copyOf(endActions);
+            endActions.clear();
+        }
+        actions.forEach(Runnable::run);
         FrameHandler target = handler;
         if (target != null) {
             target.onClosed(reason);

@@ -165,11 +165,13 @@ public final class GrpcDeviceTransport implements DeviceTransport {
         SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
         List<X509Certificate> chain = chainOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         Optional<DeviceId> device;
+        DeviceIdentities checkedBy = null;
         if (deviceCa && !chain.isEmpty()) {
             // revocation (a deleted EdgeDevice or identity Secret) is the device CA's to say; calls run on gRPC's
             // executor, not on the event loop, so waiting for its answer holds up only this call
             try {
-                device = Optional.of(authenticate(chain));
+                checkedBy = identities.get();
+                device = Optional.of(authenticate(checkedBy, chain));
             } catch (DeviceIdentityException e) {
                 return refuse(call, remote, Status.UNAUTHENTICATED.withDescription("the client certificate "
                         + chain.get(0).getSubjectX500Principal() + " is refused: " + e.getMessage()));
@@ -199,6 +201,10 @@ public final class GrpcDeviceTransport implements DeviceTransport {
                     }
                 }, connections::remove);
         connections.add(connection);
+        if (checkedBy != null) {
+            DeviceIdentities.Watch revocation = checkedBy.watchRevocation(device.get(), chain.get(0), connection::close);
+            connection.onEnded(revocation::close);
+        }
         synchronized (connection) {
             call.sendHeaders(new Metadata()); // the agent's connect() returns once it sees them
         }
@@ -255,8 +261,7 @@ public final class GrpcDeviceTransport implements DeviceTransport {
         }
     }
 
-    private DeviceId authenticate(List<X509Certificate> chain) throws DeviceIdentityException {
-        DeviceIdentities service = identities.get();
+    private static DeviceId authenticate(DeviceIdentities service, List<X509Certificate> chain) throws DeviceIdentityException {
         if (service == null) {
             throw new DeviceIdentityException("the device CA (bundle aranya-certs) is not running");
         }

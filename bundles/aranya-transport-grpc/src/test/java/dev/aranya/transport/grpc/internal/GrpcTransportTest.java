@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.aranya.api.certs.DeviceIdentities;
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.transport.DeviceConnection;
 import dev.aranya.api.transport.DeviceConnectionListener;
@@ -24,12 +25,19 @@ import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -147,8 +155,49 @@ class GrpcTransportTest {
         assertThat(cloudFrames.frames).isEmpty();
     }
 
+    @Test
+    void withTheDeviceCaRevokingAConnectedDeviceEndsItsCallAndRefusesItsCertificate() throws Exception {
+        RevocableDeviceCa deviceCa = new RevocableDeviceCa();
+        start(1 << 20, "", deviceCa);
+        DeviceId device = new DeviceId("edge", "dev-1");
+        Path[] identity = devices.issue("dev-1", "O=edge, CN=dev-1", null);
+        Frames agentFrames = new Frames();
+        new GrpcCloudLink().connect(agentSettings(identity), agentFrames);
+        Frames cloudFrames = cloud.handlers.poll(10, TimeUnit.SECONDS);
+        assertThat(deviceCa.watches).containsOnlyKeys(device);
+
+        deviceCa.revoke(device);
+
+        assertThat(cloudFrames.closed.get(5, TimeUnit.SECONDS)).isEqualTo("device edge/dev-1 was revoked");
+        assertThat(agentFrames.closed.get(5, TimeUnit.SECONDS)).contains("device edge/dev-1 was revoked");
+        assertThatThrownBy(() -> new GrpcCloudLink().connect(agentSettings(identity), new Frames()))
+                .isInstanceOf(IOException.class).hasMessageContaining("UNAUTHENTICATED")
+                .hasMessageContaining("device edge/dev-1 is revoked");
+    }
+
+    @Test
+    void withTheDeviceCaAnEndedCallStopsWatchingItsCertificate() throws Exception {
+        RevocableDeviceCa deviceCa = new RevocableDeviceCa();
+        start(1 << 20, "", deviceCa);
+        DeviceConnection agent = new GrpcCloudLink().connect(agentSettings(devices.issue("dev-1", "O=edge, CN=dev-1", null)), new Frames());
+        Frames cloudFrames = cloud.handlers.poll(10, TimeUnit.SECONDS);
+        assertThat(deviceCa.watches).hasSize(1);
+
+        agent.close("agent done");
+
+        assertThat(cloudFrames.closed.get(5, TimeUnit.SECONDS)).isEqualTo("the agent ended its call");
+        assertThat(deviceCa.watches).isEmpty();
+    }
+
     private void start(int maxFrameSize) throws Exception {
-        transport = new GrpcDeviceTransport(config(maxFrameSize));
+        start(maxFrameSize, devices.caFile.toString(), null);
+    }
+
+    private void start(int maxFrameSize, String clientCa, DeviceIdentities deviceCa) throws Exception {
+        transport = new GrpcDeviceTransport(config(maxFrameSize, clientCa));
+        if (deviceCa != null) {
+            transport.bindIdentities(deviceCa);
+        }
         EdgeDevice device = new EdgeDevice();
         ObjectMeta metadata = new ObjectMeta();
         metadata.setNamespace("edge");
@@ -167,14 +216,14 @@ class GrpcTransportTest {
         return settings;
     }
 
-    private GrpcTransportConfig config(int maxFrameSize) {
+    private GrpcTransportConfig config(int maxFrameSize, String clientCa) {
         return new GrpcTransportConfig() {
             @Override public Class<? extends Annotation> annotationType() { return GrpcTransportConfig.class; }
             @Override public String bindAddress() { return "127.0.0.1"; }
             @Override public int port() { return 0; }
             @Override public String tlsCertificate() { return server[0].toString(); }
             @Override public String tlsKey() { return server[1].toString(); }
-            @Override public String clientCa() { return devices.caFile.toString(); }
+            @Override public String clientCa() { return clientCa; }
             @Override public int maxFrameSize() { return maxFrameSize; }
             @Override public int keepaliveTimeSeconds() { return 30; }
             @Override public int keepaliveTimeoutSeconds() { return 10; }
@@ -194,6 +243,54 @@ class GrpcTransportTest {
             Frame frame = frames.poll(10, TimeUnit.SECONDS);
             assertThat(frame).as("a frame within 10 s").isNotNull();
             return frame;
+        }
+    }
+
+    /** The device CA of aranya-certs as far as the transport uses it: the test's CA, revocation told to connections. */
+    private final class RevocableDeviceCa implements DeviceIdentities {
+        final Set<DeviceId> revoked = ConcurrentHashMap.newKeySet();
+        final Map<DeviceId, Consumer<String>> watches = new ConcurrentHashMap<>();
+
+        void revoke(DeviceId device) {
+            revoked.add(device);
+            Consumer<String> watch = watches.remove(device);
+            if (watch != null) {
+                watch.accept("device " + device + " was revoked");
+            }
+        }
+
+        @Override
+        public List<X509Certificate> trustAnchors() {
+            return List.of(devices.ca);
+        }
+
+        @Override
+        public CompletionStage<DeviceId> authenticate(List<X509Certificate> chain) {
+            DeviceId device = DeviceId.ofCertificateSubject(chain.get(0).getSubjectX500Principal()).orElseThrow();
+            return revoked.contains(device)
+                    ? CompletableFuture.failedFuture(new DeviceIdentityException("device " + device + " is revoked"))
+                    : CompletableFuture.completedFuture(device);
+        }
+
+        @Override
+        public Watch watchRevocation(DeviceId device, X509Certificate certificate, Consumer<String> revoked) {
+            watches.put(device, revoked);
+            return () -> watches.remove(device, revoked);
+        }
+
+        @Override
+        public CompletionStage<BootstrapToken> createBootstrapToken(DeviceId device) {
+            throw new UnsupportedOperationException("not used by the gRPC transport");
+        }
+
+        @Override
+        public CompletionStage<List<X509Certificate>> enrol(DeviceId device, String token, byte[] certificationRequest) {
+            throw new UnsupportedOperationException("not used by the gRPC transport");
+        }
+
+        @Override
+        public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey) {
+            throw new UnsupportedOperationException("not used by the gRPC transport");
         }
     }
 

@@ -28,7 +28,7 @@ final class TestPki {
     private static final AtomicLong SERIAL = new AtomicLong(1);
     private final Path dir;
     private final KeyPair caKeys;
-    private final X509Certificate ca;
+    final X509Certificate ca;
     final Path caFile;
 
     TestPki(Path dir, String name) throws Exception {

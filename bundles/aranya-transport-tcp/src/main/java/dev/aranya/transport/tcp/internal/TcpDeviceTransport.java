@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The client certificate is issued by the operator's CA file ({@code clientCa}) or, without one, by the device
  * CA of {@link DeviceIdentities} (optional, dynamic: the transport runs without aranya-certs when it has a CA file).
- * With the device CA, a certificate is also checked for revocation, and a connection without one may enrol
+ * With the device CA, a certificate is also checked for revocation, when the device connects and for as long as
+ * the connection lasts (revoking a device ends its connection), and a connection without one may enrol
  * ({@link Enrolment}).
  */
 @Component(service = DeviceTransport.class, property = DeviceTransport.METHOD_PROPERTY + "=" + TcpDeviceTransport.METHOD,
@@ -221,7 +222,10 @@ public final class TcpDeviceTransport implements DeviceTransport {
             }
             service.authenticate(chain).whenComplete((device, failure) -> ctx.executor().execute(() -> {
                 if (failure == null) {
-                    admit(Optional.of(device));
+                    if (admit(Optional.of(device))) {
+                        DeviceIdentities.Watch revocation = service.watchRevocation(device, chain.get(0), frames::close);
+                        frames.channelClosed().addListener(closed -> revocation.close());
+                    }
                     return;
                 }
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -230,23 +234,25 @@ public final class TcpDeviceTransport implements DeviceTransport {
             }));
         }
 
-        private void admit(Optional<DeviceId> device) {
+        /** @return whether the device may connect (else it was refused) */
+        private boolean admit(Optional<DeviceId> device) {
             if (device.isEmpty()) {
                 LOG.warn("Refused {}: its certificate does not name a device (subject O=<namespace>, CN=<name>)", frames.peer());
                 frames.refuse(ErrorCode.ERROR_CODE_UNAUTHENTICATED,
                         "the client certificate does not name a device (subject O=<namespace>, CN=<name>)");
-                return;
+                return false;
             }
             DeviceConnectionListener listener = registered.get(device.get());
             if (listener == null) {
                 LOG.warn("Refused device {} from {}: it is not an EdgeDevice served over tcp", device.get(), frames.peer());
                 frames.refuse(ErrorCode.ERROR_CODE_NOT_FOUND,
                         "device " + device.get() + " is not an EdgeDevice served over tcp by this Aranya");
-                return;
+                return false;
             }
             connections.add(frames);
             frames.channelClosed().addListener(closed -> connections.remove(frames));
             frames.attach(device.get(), listener);
+            return true;
         }
     }
 }

@@ -67,6 +67,7 @@ class TcpEnrolmentTest {
     final ScheduledExecutorService cloudScheduler = Executors.newScheduledThreadPool(1);
     final ScheduledExecutorService agentScheduler = Executors.newScheduledThreadPool(1);
     final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    final BlockingQueue<String> offlineReasons = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -88,6 +89,7 @@ class TcpEnrolmentTest {
             @Override
             public void offline(DeviceId device, String reason) {
                 events.add("offline " + device);
+                offlineReasons.add(reason);
             }
         });
         transport.register(TcpTransportTest.edgeDevice(DEVICE), sessions.connectionListener());
@@ -190,6 +192,39 @@ class TcpEnrolmentTest {
         assertThatThrownBy(() -> connect(agentSettings(data, null)))
                 .isInstanceOfSatisfying(HelloRefusedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ERROR_CODE_UNAUTHENTICATED))
                 .hasMessageContaining("the client certificate is refused: device edge/tcp-enrol is revoked");
+    }
+
+    @Test
+    void revokingAConnectedDeviceEndsItsConnection() throws Exception {
+        deviceCa.tokens.put(DEVICE, "one-time");
+        Path data = folder.resolve("agent-data");
+        connect(agentSettings(data, token("one-time")));
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
+        assertThat(deviceCa.watched()).as("the connection's certificate is watched").isEqualTo(1);
+
+        deviceCa.revoke(stored(data).getSerialNumber());
+
+        assertThat(nextEvent()).isEqualTo("offline " + DEVICE);
+        assertThat(offlineReasons.poll(10, TimeUnit.SECONDS)).contains("certificate "
+                + stored(data).getSerialNumber().toString(16) + " was revoked");
+        assertThatThrownBy(() -> connect(agentSettings(data, null))).isInstanceOf(HelloRefusedException.class)
+                .hasMessageContaining("is revoked");
+    }
+
+    @Test
+    void aClosedConnectionStopsWatchingItsCertificate() throws Exception {
+        deviceCa.tokens.put(DEVICE, "one-time");
+        AgentConnection connection = connect(agentSettings(folder.resolve("agent-data"), token("one-time")));
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
+
+        connection.close("the agent stops");
+
+        assertThat(nextEvent()).isEqualTo("offline " + DEVICE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (deviceCa.watched() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(deviceCa.watched()).isZero();
     }
 
     @Test

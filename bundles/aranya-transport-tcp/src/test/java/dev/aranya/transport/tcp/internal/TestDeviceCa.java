@@ -12,17 +12,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
 /**
  * DeviceIdentities as its contract says, without a cluster (the real one is tested against the apiserver in
- * DeviceIdentitiesE2E): one-time tokens, a CA that can be replaced, revocation by serial.
+ * DeviceIdentitiesE2E): one-time tokens, a CA that can be replaced, revocation by serial, told to the connections.
  */
 final class TestDeviceCa implements DeviceIdentities {
     private final TestPki pki;
     volatile TestPki.Issued ca;
     final Map<DeviceId, String> tokens = new ConcurrentHashMap<>();
     final Set<BigInteger> revoked = ConcurrentHashMap.newKeySet();
+    private final Map<BigInteger, Consumer<String>> watches = new ConcurrentHashMap<>();
     final AtomicInteger enrolments = new AtomicInteger();
 
     TestDeviceCa(TestPki pki, TestPki.Issued ca) {
@@ -57,6 +59,26 @@ final class TestDeviceCa implements DeviceIdentities {
     @Override
     public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey) {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("not used by the tcp transport"));
+    }
+
+    /** What deleting the device's identity Secret does: refused from now on, its connections told. */
+    void revoke(BigInteger serial) {
+        revoked.add(serial);
+        Consumer<String> watch = watches.remove(serial);
+        if (watch != null) {
+            watch.accept("certificate " + serial.toString(16) + " was revoked");
+        }
+    }
+
+    int watched() {
+        return watches.size();
+    }
+
+    @Override
+    public Watch watchRevocation(DeviceId device, X509Certificate certificate, Consumer<String> revoked) {
+        BigInteger serial = certificate.getSerialNumber();
+        watches.put(serial, revoked);
+        return () -> watches.remove(serial, revoked);
     }
 
     @Override
