@@ -14,6 +14,7 @@ import dev.aranya.api.session.DeviceSessions;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.api.transport.DeviceTransport;
 import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.itests.support.Crds;
 import dev.aranya.itests.support.RuntimeBundles;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.PeripheralsStatus;
@@ -124,8 +125,7 @@ public class ControllerInFelixIT {
                     .resource(Serialization.unmarshal(crd, CustomResourceDefinition.class)).forceConflicts().serverSideApply();
         }
         client.apiextensions().v1().customResourceDefinitions().withName(EdgeDevice.CRD_NAME)
-                .waitUntilCondition(crd -> crd.getStatus() != null && crd.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())), 60, TimeUnit.SECONDS);
+                .waitUntilCondition(Crds::established, 60, TimeUnit.SECONDS);
 
         Dictionary<String, Object> sessionProperties = ranking();
         sessionProperties.put("aranya.test", "controller");

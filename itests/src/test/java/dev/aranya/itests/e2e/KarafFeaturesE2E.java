@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Aranya deployed the Karaf way: a stock Karaf, Aranya's features repository, {@code feature:install aranya-core
- * aranya-transport-tcp}; an agent connects and its Node becomes Ready; the MQTT transport installed later into the
+ * aranya-transport-tcp aranya-shell}; an agent connects and its Node becomes Ready; the MQTT transport installed later into the
  * running Karaf brings an MQTT device online without a restart.
  */
 @ExtendWith(ControlPlaneExtension.class)
@@ -63,7 +63,7 @@ class KarafFeaturesE2E {
 
             // -r: no refresh of bundles already running; a refresh of the BouncyCastle users would restart Karaf's own SSH
             // server under this very session
-            karaf.execute("feature:repo-add " + FEATURES, "feature:install -r aranya-core aranya-transport-tcp");
+            karaf.execute("feature:repo-add " + FEATURES, "feature:install -r aranya-core aranya-transport-tcp aranya-shell");
 
             // Karaf starts the installed bundles in the background, in start-level order
             String bundles = karaf.awaitOutput("bundle:list -s -t 0", out -> !NOT_STARTED.matcher(out).find(), 180);
@@ -100,6 +100,26 @@ class KarafFeaturesE2E {
             assertThat(tcpAgent.output().split("Connected to Aranya over tcp", -1))
                     .as("the TCP agent connected once: Karaf was not restarted under it").hasSize(2);
             assertThat(karaf.log()).contains("serving namespace '" + namespace.name() + "'");
+
+            // the operator's view from Karaf's console (aranya-shell)
+            String ns = namespace.name();
+            assertThat(karaf.execute("aranya:devices")).containsPattern(tcpDevice + "\\s+tcp\\s+yes\\s+True\\s+218\\d\\d\\s")
+                    .containsPattern(mqttDevice + "\\s+mqtt\\s+yes\\s+True\\s+218\\d\\d\\s");
+            assertThat(karaf.execute("aranya:sessions")).containsPattern(ns + "/" + tcpDevice + "\\s+tcp\\s+/?127\\.0\\.0\\.1:\\d+")
+                    .containsPattern(ns + "/" + mqttDevice + "\\s+mqtt\\s");
+            assertThat(karaf.execute("aranya:transports")).containsPattern("mqtt\\s+dev\\.aranya\\.transport\\.mqtt \\S+\\s+active\\s+1\\s")
+                    .containsPattern("tcp\\s+dev\\.aranya\\.transport\\.tcp \\S+\\s+active\\s+1\\s");
+            assertThat(karaf.execute("aranya:device " + tcpDevice)).contains("Transport:     tcp")
+                    .containsPattern("Connected\\s+True").contains("Node ready:    True").contains("Session:       tcp from");
+            String token = karaf.execute("aranya:deviceToken " + tcpDevice);
+            assertThat(token).contains("Bootstrap token of device " + ns + "/" + tcpDevice + " (works once, until ");
+            try (var kube = controlPlane.client(ns)) {
+                var secret = kube.secrets().withName(tcpDevice + "-bootstrap-token").get();
+                assertThat(secret).as("the token's Secret").isNotNull();
+                String stored = new String(java.util.Base64.getDecoder().decode(secret.getData().get("token")),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(token).as("the token printed once is the one stored").contains("\n" + stored + "\n");
+            }
         } finally {
             for (String node : List.of(tcpDevice, mqttDevice)) {
                 controlPlane.kubectl(null, "delete", "node", node, "--ignore-not-found");

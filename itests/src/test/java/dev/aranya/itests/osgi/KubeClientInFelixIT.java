@@ -8,6 +8,7 @@ import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.itests.support.Crds;
 import dev.aranya.itests.support.RuntimeBundles;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -90,8 +91,7 @@ public class KubeClientInFelixIT {
             client.apiextensions().v1().customResourceDefinitions().resource(definition).forceConflicts().serverSideApply();
         }
         client.apiextensions().v1().customResourceDefinitions().withName(EdgeDevice.CRD_NAME)
-                .waitUntilCondition(crd -> crd.getStatus() != null && crd.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())), 60, TimeUnit.SECONDS);
+                .waitUntilCondition(Crds::established, 60, TimeUnit.SECONDS);
     }
 
     @After

@@ -124,8 +124,7 @@ public final class ControlPlane implements AutoCloseable {
             client.apiextensions().v1().customResourceDefinitions()
                     .resource(Serialization.unmarshal(crd, CustomResourceDefinition.class)).forceConflicts().serverSideApply();
             client.apiextensions().v1().customResourceDefinitions().withName(EdgeDevice.CRD_NAME)
-                    .waitUntilCondition(definition -> definition.getStatus() != null && definition.getStatus().getConditions().stream()
-                            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())), 60, TimeUnit.SECONDS);
+                    .waitUntilCondition(Crds::established, 60, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + EdgeDevice.CRD_RESOURCE, e);
         }

@@ -65,7 +65,11 @@ public final class AranyaCommands {
 
     @Descriptor("makes a one-time bootstrap token with which the device's agent enrols (gets its client certificate); "
             + "prints it once: put it into the file the agent's link.bootstrapTokenFile names")
-    public String deviceToken(@Descriptor("the EdgeDevice's name") String name) throws Exception {
+    public void deviceToken(@Descriptor("the EdgeDevice's name") String name) throws Exception {
+        print(deviceTokenText(name));
+    }
+
+    private String deviceTokenText(String name) throws Exception {
         KubernetesClient kube = requireClient();
         DeviceIdentities service = identities;
         if (service == null) {
@@ -82,7 +86,11 @@ public final class AranyaCommands {
     }
 
     @Descriptor("lists the EdgeDevices of the served namespace: transport, online, node ready, kubelet port, last seen")
-    public String devices() {
+    public void devices() {
+        print(devicesText());
+    }
+
+    private String devicesText() {
         KubernetesClient kube = requireClient();
         List<EdgeDevice> devices = listDevices(kube);
         Map<String, Node> nodes = kube.nodes().withLabel(Aranya.LABEL_NAMESPACE, kube.getNamespace()).list()
@@ -101,7 +109,11 @@ public final class AranyaCommands {
     }
 
     @Descriptor("shows one EdgeDevice: its spec, conditions, Node and live session")
-    public String device(@Descriptor("the EdgeDevice's name") String name) {
+    public void device(@Descriptor("the EdgeDevice's name") String name) {
+        print(deviceText(name));
+    }
+
+    private String deviceText(String name) {
         KubernetesClient kube = requireClient();
         EdgeDevice device = kube.resources(EdgeDevice.class).withName(name).get();
         if (device == null) {
@@ -143,7 +155,11 @@ public final class AranyaCommands {
     }
 
     @Descriptor("lists the live device sessions and their open streams")
-    public String sessions() {
+    public void sessions() {
+        print(sessionsText());
+    }
+
+    private String sessionsText() {
         DeviceSessions registry = sessions;
         if (registry == null) {
             return "The session layer (bundle dev.aranya.session) is not running\n";
@@ -160,7 +176,11 @@ public final class AranyaCommands {
     }
 
     @Descriptor("lists the installed transports and how many devices are connected over each")
-    public String transports() {
+    public void transports() {
+        print(transportsText());
+    }
+
+    private String transportsText() {
         DeviceSessions registry = sessions;
         Collection<DeviceSession> live = registry == null ? List.of() : registry.all();
         Table table = new Table("METHOD", "BUNDLE", "STATE", "CONNECTED DEVICES");
@@ -173,6 +193,15 @@ public final class AranyaCommands {
                     bundle == null ? "gone" : "active", live.stream().filter(s -> s.method().equals(method)).count());
         }
         return sorted.isEmpty() ? "No transport is installed\n" : table.toString();
+    }
+
+    /**
+     * Commands print rather than return their text: Karaf's console prints a returned value only when interactive,
+     * not for {@code ssh}/{@code bin/client} commands or scripts, while the session's output works everywhere.
+     */
+    private static void print(String text) {
+        System.out.print(text);
+        System.out.flush();
     }
 
     private KubernetesClient requireClient() {
