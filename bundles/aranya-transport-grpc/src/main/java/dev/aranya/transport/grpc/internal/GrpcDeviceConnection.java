@@ -28,6 +28,8 @@ final class GrpcDeviceConnection implements DeviceConnection {
     private final Consumer<GrpcDeviceConnection> onClosed;
     private volatile FrameHandler handler;
     private boolean closed; // guarded by this
+    private String closeReason; // guarded by this
+    private boolean handlerToldClosed; // guarded by this
     private final List<Runnable> endActions = new ArrayList<>(); // guarded by this
 
     GrpcDeviceConnection(DeviceId device, String peer, int maxInboundFrameSize, Call call,
@@ -39,8 +41,21 @@ final class GrpcDeviceConnection implements DeviceConnection {
         this.onClosed = onClosed;
     }
 
+    /**
+     * Hands the connection to its handler. A connection closed before this (the transport stopping while the
+     * session layer took the call) tells the new handler at once: otherwise its session would never end.
+     */
     void setHandler(FrameHandler handler) {
-        this.handler = handler;
+        String reason;
+        synchronized (this) {
+            this.handler = handler;
+            if (!closed || handlerToldClosed) {
+                return;
+            }
+            handlerToldClosed = true;
+            reason = closeReason;
+        }
+        handler.onClosed(reason);
     }
 
     /** A message arrived on the call; gRPC delivers one at a time. */
@@ -58,6 +73,7 @@ final class GrpcDeviceConnection implements DeviceConnection {
                 return;
             }
             closed = true;
+            closeReason = reason;
         }
         notifyClosed(reason);
     }
@@ -106,6 +122,7 @@ final class GrpcDeviceConnection implements DeviceConnection {
                 return;
             }
             closed = true;
+            closeReason = reason;
             call.end(reason);
         }
         notifyClosed(reason);
@@ -130,7 +147,11 @@ final class GrpcDeviceConnection implements DeviceConnection {
             endActions.clear();
         }
         actions.forEach(Runnable::run);
-        FrameHandler target = handler;
+        FrameHandler target;
+        synchronized (this) {
+            target = handlerToldClosed ? null : handler;
+            handlerToldClosed |= target != null;
+        }
         if (target != null) {
             target.onClosed(reason);
         }
