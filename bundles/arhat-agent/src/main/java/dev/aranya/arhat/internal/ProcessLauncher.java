@@ -18,6 +18,8 @@ import java.util.Map;
 final class ProcessLauncher {
     private static final String DEFAULT_TERM = "xterm";
     private static final String SHELL = "/bin/sh";
+    /** How often a sized terminal's first process checks for its size before it runs the command anyway. */
+    private static final int SIZE_POLLS = 200;
 
     private ProcessLauncher() {
     }
@@ -43,7 +45,7 @@ final class ProcessLauncher {
             if (tty) {
                 env.putIfAbsent("TERM", DEFAULT_TERM);
                 boolean sized = initialSize != null && initialSize.getCols() > 0 && initialSize.getRows() > 0;
-                List<String> launched = sized ? sizedFirst(argv, initialSize) : argv;
+                List<String> launched = sized ? sizedFirst(argv) : argv;
                 PtyProcess process = new PtyProcessBuilder(launched.toArray(String[]::new)).setEnvironment(env)
                         .setDirectory(workingDirectory.toString()).setRedirectErrorStream(true).setConsole(false).start();
                 if (sized) {
@@ -65,15 +67,17 @@ final class ProcessLauncher {
 
     /**
      * pty4j sets a new terminal's size from the parent after the child started, so a quick command could read
-     * 0x0 first: where there is a shell, it sets the size in the child and then becomes the command (same pid,
-     * same exit status); without one, the size set after the start has to do.
+     * 0x0 first: where there is a shell, it waits (briefly, bounded) until the parent has set the size and then
+     * becomes the command (same pid, same exit status); without one, the size set after the start has to do. The
+     * child only waits and never sets the size itself, so a resize the client sends meanwhile is not undone.
      */
-    private static List<String> sizedFirst(List<String> argv, TerminalSize size) {
+    private static List<String> sizedFirst(List<String> argv) {
         if (!Files.isExecutable(Path.of(SHELL))) {
             return argv;
         }
         List<String> command = new ArrayList<>(List.of(SHELL, "-c",
-                "stty cols " + size.getCols() + " rows " + size.getRows() + " 2>/dev/null; exec \"$@\"", "sh"));
+                "i=0; while [ \"$(stty size 2>/dev/null)\" = \"0 0\" ] && [ $i -lt " + SIZE_POLLS + " ]; do i=$((i+1)); done; "
+                        + "exec \"$@\"", "sh"));
         command.addAll(argv);
         return command;
     }

@@ -124,7 +124,7 @@ class ExecStreamTest {
         await(() -> processes.stream().noneMatch(ProcessHandle::isAlive), "the process and its child to be gone");
     }
 
-        @Test
+    @Test
     void outputLeftInThePipeWhenTheProcessExitsWaitsForASlowClient() throws Exception {
         RecordingStream stream = exec(command(false, "head", "-c", "50000", "/dev/zero"), new RecordingStream(1024));
         await(() -> stream.bytes(Channel.CHANNEL_STDOUT) == 1024, "the first window");
@@ -147,7 +147,7 @@ class ExecStreamTest {
         assertThat(stream.text(Channel.CHANNEL_STDOUT)).isEqualTo("started\n");
     }
 
-        @Test
+    @Test
     void outputStopsAtTheWindowUntilCreditArrives() throws Exception {
         int total = 1 << 20;
         RecordingStream stream = exec(command(false, "head", "-c", String.valueOf(total), "/dev/zero"), new RecordingStream(64 << 10));
