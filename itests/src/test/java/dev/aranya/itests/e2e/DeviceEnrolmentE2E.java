@@ -102,11 +102,8 @@ class DeviceEnrolmentE2E {
         agent = agent(DEVICE, Map.of("link.bootstrapTokenFile", tokenFile)).start();
 
         awaitReady("True", 120);
-        // as with a kubelet, the Node can be Ready while its serving certificate is still being signed; until then
-        // the apiserver cannot dial the kubelet port
-        ControlPlane.Result exec = await("kubectl exec once the Node's kubelet port serves", () -> Optional.of(
-                controlPlane.kubectl(null, "-n", namespace.name(), "exec", DEVICE, "--", "sh", "-c", "echo enrolled; exit 4"))
-                .filter(result -> !result.stderr().contains("error dialing backend")), 60);
+        ControlPlane.Result exec = controlPlane.kubectlOnceKubeletServes(60, null, "-n", namespace.name(), "exec", DEVICE,
+                "--", "sh", "-c", "echo enrolled; exit 4");
         assertThat(exec.exitCode()).as(exec.stderr()).isEqualTo(4);
         assertThat(exec.stdout()).isEqualTo("enrolled\n");
         Path identity = agent.home().resolve("data/device-identity");

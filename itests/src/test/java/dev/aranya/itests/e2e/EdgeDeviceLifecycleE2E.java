@@ -131,7 +131,7 @@ class EdgeDeviceLifecycleE2E {
     @Test
     @Order(3)
     void kubectlExecRunsOnTheDeviceHostAndPassesItsExitCode() {
-        ControlPlane.Result exec = controlPlane.kubectl(null, "-n", namespace.name(), "exec", DEVICE, "--",
+        ControlPlane.Result exec = controlPlane.kubectlOnceKubeletServes(60, null, "-n", namespace.name(), "exec", DEVICE, "--",
                 "sh", "-c", "echo on-$(hostname); exit 3");
 
         assertThat(exec.exitCode()).as(exec.stderr()).isEqualTo(3);

@@ -86,7 +86,7 @@ class KarafFeaturesE2E {
                     "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevices");
 
             awaitReady(controlPlane, karaf, tcpDevice, 180, tcpAgent);
-            ControlPlane.Result exec = controlPlane.kubectl(null, "-n", namespace.name(), "exec", tcpDevice, "--",
+            ControlPlane.Result exec = controlPlane.kubectlOnceKubeletServes(60, null, "-n", namespace.name(), "exec", tcpDevice, "--",
                     "sh", "-c", "echo served-by-karaf");
             assertThat(exec.exitCode()).as(exec.stderr()).isZero();
             assertThat(exec.stdout()).isEqualTo("served-by-karaf\n");

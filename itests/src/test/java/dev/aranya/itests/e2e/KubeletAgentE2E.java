@@ -66,6 +66,7 @@ class KubeletAgentE2E {
         chain.await("Node " + DEVICE + " Ready", () -> Nodes.readyStatus(kube, DEVICE).filter("True"::equals), 120);
         chain.await("virtual pod Running", () -> Optional.ofNullable(kube.pods().withName(DEVICE).get())
                 .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())), 60);
+        controlPlane.kubectlOnceKubeletServes(60, null, "-n", namespace.name(), "exec", DEVICE, "--", "true").orThrow("kubectl exec");
     }
 
     @AfterAll

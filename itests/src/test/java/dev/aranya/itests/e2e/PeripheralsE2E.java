@@ -143,7 +143,8 @@ class PeripheralsE2E {
         assertThat(controlPlane.kubectl(null, "-n", namespace.name(), "get", "events", "--field-selector",
                 "involvedObject.name=" + DEVICE).stdout()).contains("DriverMissing");
 
-        ControlPlane.Result exec = exec("sensor", "read");
+        ControlPlane.Result exec = controlPlane.kubectlOnceKubeletServes(60, null, "-n", namespace.name(), "exec", DEVICE,
+                "-c", "sensor", "--", "read");
         assertThat(exec.exitCode()).isNotZero();
         assertThat(exec.stderr()).contains("peripheral sensor is not ready: no driver for connector method 'process'");
     }

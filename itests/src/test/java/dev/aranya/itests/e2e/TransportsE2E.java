@@ -140,7 +140,8 @@ class TransportsE2E {
         String device = device(method);
         awaitReady(device, "True", 60);
 
-        ControlPlane.Result exec = kubectl(null, "exec", device, "--", "sh", "-c", "echo over-" + method + "; exit 3");
+        ControlPlane.Result exec = controlPlane.kubectlOnceKubeletServes(60, null, "-n", namespace.name(), "exec", device,
+                "--", "sh", "-c", "echo over-" + method + "; exit 3");
         assertThat(exec.exitCode()).as(exec.stderr()).isEqualTo(3);
         assertThat(exec.stdout()).isEqualTo("over-" + method + "\n");
 

@@ -18,6 +18,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -133,6 +134,20 @@ public final class ControlPlane implements AutoCloseable {
     /** Runs the real kubectl against the control plane, as a user would. */
     public Result kubectl(String stdin, String... args) {
         return kubectlAt(Path.of(System.getProperty("aranya.kubectl", "kubectl")), stdin, args);
+    }
+
+    /**
+     * Runs kubectl like {@link #kubectl}, again every 0.5 s for up to {@code seconds} while the apiserver cannot dial
+     * the Node's kubelet port: as with a kubelet, a Node can turn Ready while its serving certificate is still being
+     * signed (or, in a freshly started Aranya, before the apiserver's client CA is loaded). What a user would retry;
+     * any other outcome is returned at once.
+     */
+    public Result kubectlOnceKubeletServes(int seconds, String stdin, String... args) {
+        Result[] last = new Result[1];
+        return Polling.await("kubectl " + String.join(" ", args) + " reaching the kubelet port", () -> {
+            last[0] = kubectl(stdin, args);
+            return Optional.of(last[0]).filter(result -> !result.stderr().contains("error dialing backend"));
+        }, seconds, () -> last[0] == null ? "" : last[0].stderr());
     }
 
     /** Runs the given kubectl binary (another version than the default) against the control plane. */
