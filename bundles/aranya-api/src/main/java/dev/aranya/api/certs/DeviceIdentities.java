@@ -1,7 +1,6 @@
 package dev.aranya.api.certs;
 
 import dev.aranya.api.transport.DeviceId;
-import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -60,10 +59,14 @@ public interface DeviceIdentities {
     CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, byte[] certificationRequest);
 
     /**
-     * A new certificate for a device that presented a valid one (its TLS client certificate); the presented one
-     * stays valid until the device next connects with the new one or it expires.
+     * A new certificate for a device that presented a valid one (its TLS client certificate), for the key in the
+     * certification request; the presented one stays valid until it expires or is the third newest (the identity
+     * Secret lists the two newest), so a connection opened with it is not cut by the renewal.
+     *
+     * @param certificationRequest DER PKCS#10, signed by the device's new key (only its key is used)
+     * @return the chain, leaf first
      */
-    CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey);
+    CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, byte[] certificationRequest);
 
     /**
      * The device a client certificate chain identifies: issued by the device CA, in its validity, and not revoked.

@@ -32,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -195,14 +196,18 @@ public final class DeviceIdentityService implements DeviceIdentities {
 
     @Override
     public CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, byte[] certificationRequest) {
-        PublicKey key;
+        return withRequestedKey(certificationRequest, "Enrolment of device " + device, key -> enrol(device, bootstrapToken, key));
+    }
+
+    /** The request's key (its signature checked), handed on; a bad request fails the stage with the reason. */
+    private static CompletionStage<List<X509Certificate>> withRequestedKey(byte[] certificationRequest, String operation,
+            Function<PublicKey, CompletionStage<List<X509Certificate>>> then) {
         try {
-            key = DeviceCertificates.requestedKey(certificationRequest);
+            return then.apply(DeviceCertificates.requestedKey(certificationRequest));
         } catch (DeviceIdentityException e) {
-            LOG.warn("Enrolment of device {} refused: {}", device, e.getMessage());
+            LOG.warn("{} refused: {}", operation, e.getMessage());
             return CompletableFuture.<List<X509Certificate>>failedFuture(e).minimalCompletionStage();
         }
-        return enrol(device, bootstrapToken, key);
     }
 
     CompletionStage<List<X509Certificate>> enrol(DeviceId device, String bootstrapToken, PublicKey key) {
@@ -222,7 +227,11 @@ public final class DeviceIdentityService implements DeviceIdentities {
     }
 
     @Override
-    public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey) {
+    public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, byte[] certificationRequest) {
+        return withRequestedKey(certificationRequest, "Renewal of a device certificate", key -> renew(presented, key));
+    }
+
+    CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey) {
         return ca().thenApplyAsync(authority -> {
             try {
                 DeviceId device = verify(authority, presented);

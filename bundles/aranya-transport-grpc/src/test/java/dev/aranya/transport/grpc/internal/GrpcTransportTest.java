@@ -25,7 +25,6 @@ import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.List;
@@ -289,7 +288,7 @@ class GrpcTransportTest {
         }
 
         @Override
-        public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey) {
+        public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, byte[] certificationRequest) {
             throw new UnsupportedOperationException("not used by the gRPC transport");
         }
     }

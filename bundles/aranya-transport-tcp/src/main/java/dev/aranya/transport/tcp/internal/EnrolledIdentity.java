@@ -2,6 +2,7 @@ package dev.aranya.transport.tcp.internal;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -18,9 +19,10 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The certificate and key an agent got by enrolment, in {@code <dataDirectory>/device-identity/}: {@code tls.key}
- * (PKCS#8 PEM, owner-only 0600) and {@code tls.crt} (PEM chain, leaf first). The certificate is written last, so a
- * present certificate means a complete identity.
+ * The certificate and key an agent got by enrolment or renewal, in {@code <dataDirectory>/device-identity/}:
+ * {@code tls.key} (PKCS#8 PEM, owner-only 0600) and {@code tls.crt} (PEM chain, leaf first). A new pair is first
+ * written beside them ({@code tls.key.new}, then {@code tls.crt.new}) and then renamed into place, so that a crash
+ * at any point leaves a pair that belongs together: {@link #recover} finishes or drops a half-done replacement.
  */
 final class EnrolledIdentity {
     static final String FOLDER = "device-identity";
@@ -39,20 +41,55 @@ final class EnrolledIdentity {
         return folder.resolve("tls.key");
     }
 
+    private Path staged(Path file) {
+        return file.resolveSibling(file.getFileName() + ".new");
+    }
+
     boolean exists() {
         return Files.isReadable(certificate()) && Files.isReadable(key());
     }
 
+    /** The current certificate. */
+    X509Certificate leaf() throws IOException {
+        return leaf(certificate());
+    }
+
+    /** The first certificate in a PEM file. */
+    static X509Certificate leaf(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        } catch (CertificateException e) {
+            throw new IOException("cannot read the device certificate " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Replaces the key and certificate; a crash part way is repaired by {@link #recover}. */
     void store(PrivateKey key, List<byte[]> chain) throws IOException {
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         if (!Files.isDirectory(folder)) {
             Files.createDirectories(folder, posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))}
                     : new FileAttribute<?>[0]);
         }
-        write(key(), pem("PRIVATE KEY", key.getEncoded()), posix);
+        write(staged(key()), pem("PRIVATE KEY", key.getEncoded()), posix);
         StringBuilder certificates = new StringBuilder();
         chain.forEach(der -> certificates.append(pem("CERTIFICATE", der)));
-        write(certificate(), certificates.toString(), posix);
+        write(staged(certificate()), certificates.toString(), posix);
+        recover();
+    }
+
+    /**
+     * Finishes a replacement whose new certificate was written (the new key was written before it), or drops one
+     * that has only its new key: either way key and certificate belong together afterwards.
+     */
+    void recover() throws IOException {
+        if (Files.exists(staged(certificate()))) {
+            if (Files.exists(staged(key()))) {
+                Files.move(staged(key()), key(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(staged(certificate()), certificate(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } else {
+            Files.deleteIfExists(staged(key()));
+        }
     }
 
     /** Into a new owner-only file, then renamed: the key is never readable by others, not even for a moment. */

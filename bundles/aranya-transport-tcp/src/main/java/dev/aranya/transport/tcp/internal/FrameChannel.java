@@ -219,7 +219,8 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
         }
     }
 
-    private void deliver(Frame frame) {
+    /** Hands the frame to the current handler (held while there is none); on the event loop only. */
+    void deliver(Frame frame) {
         if (refusal != null) {
             if (frame.hasHello() && frame.getConnectionId() != 0) {
                 send(Frame.newBuilder().setConnectionId(frame.getConnectionId()).setSequence(1).setError(refusal).build());

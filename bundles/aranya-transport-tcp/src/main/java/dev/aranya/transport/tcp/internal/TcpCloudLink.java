@@ -25,7 +25,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -33,13 +32,16 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -60,10 +62,19 @@ import org.slf4j.LoggerFactory;
 @Component(service = CloudLink.class, property = DeviceTransport.METHOD_PROPERTY + "=" + TcpDeviceTransport.METHOD)
 public final class TcpCloudLink implements CloudLink {
     private static final Logger LOG = LoggerFactory.getLogger(TcpCloudLink.class);
-    private static final Duration ENROL_ANSWER_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration CERTIFICATE_ANSWER_TIMEOUT = Duration.ofSeconds(60);
+    /** Of an enrolled certificate's lifetime, the share after which it is renewed (as Node serving certificates). */
+    static final int RENEW_AT_PERCENT = 80;
+    /** Of the lifetime of the certificate a connection was opened with, the share after which it reconnects with a renewed one. */
+    static final int RECONNECT_AT_PERCENT = 90;
+    private static final Duration RENEW_RETRY_FIRST = Duration.ofMinutes(1);
+    private static final Duration RENEW_RETRY_MAX = Duration.ofHours(1);
 
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1,
             new DefaultThreadFactory("arhat-tcp-link", true), NioIoHandler.newFactory());
+    /** Renewals block on their own connection, so they run off the I/O thread. */
+    private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(
+            new DefaultThreadFactory("arhat-tcp-renewal", true));
 
     @Activate
     public TcpCloudLink() {
@@ -72,6 +83,7 @@ public final class TcpCloudLink implements CloudLink {
 
     @Deactivate
     void stop() {
+        renewals.shutdownNow();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
@@ -90,16 +102,21 @@ public final class TcpCloudLink implements CloudLink {
         }
         Path certificate = link.certificate().orElse(null);
         Path key = link.key().orElse(null);
+        EnrolledIdentity enrolled = null;
         if (certificate == null) {
-            EnrolledIdentity enrolled = new EnrolledIdentity(link.dataDirectory().orElseThrow());
+            enrolled = new EnrolledIdentity(link.dataDirectory().orElseThrow());
+            enrolled.recover();
             if (!enrolled.exists()) {
                 enrol(link, enrolled);
+            } else if (!Instant.now().isBefore(renewAt(enrolled.leaf()))) {
+                renewBeforeConnecting(link, enrolled);
             }
             certificate = enrolled.certificate();
             key = enrolled.key();
         }
+        X509Certificate leaf = EnrolledIdentity.leaf(certificate);
         Path certificateFile = certificate;
-        DeviceId device = DeviceId.ofCertificateSubject(certificate(certificateFile).getSubjectX500Principal())
+        DeviceId device = DeviceId.ofCertificateSubject(leaf.getSubjectX500Principal())
                 .orElseThrow(() -> new IOException("the device certificate " + certificateFile
                         + " does not name a device (subject O=<namespace>, CN=<name>)"));
         if (!link.deviceName().isEmpty() && !device.equals(new DeviceId(link.deviceNamespace(), link.deviceName()))) {
@@ -107,11 +124,15 @@ public final class TcpCloudLink implements CloudLink {
                     + link.deviceNamespace() + "/" + link.deviceName());
         }
         SslContextBuilder builder = SslContextBuilder.forClient().keyManager(certificate.toFile(), key.toFile());
-        Channel channel = dial(builder, link, frames -> frames.attach(device, connection -> handler));
-        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        Dialled dialled = dial(builder, link, frames -> frames.attach(device, connection -> handler));
+        SslHandler ssl = dialled.ssl();
         LOG.info("Connected to Aranya at {}:{} as device {} ({}, ALPN {})", link.host(), link.port(), device,
                 ssl.engine().getSession().getProtocol(), ssl.applicationProtocol());
-        return channel.pipeline().get(FrameChannel.class);
+        FrameChannel connection = dialled.frames();
+        if (enrolled != null) {
+            new RenewalWhileConnected(link, enrolled, leaf, connection).schedule(renewAt(leaf));
+        }
+        return connection;
     }
 
     /**
@@ -134,6 +155,49 @@ public final class TcpCloudLink implements CloudLink {
             throw new IOException(token.isEmpty() ? "the bootstrap token file " + link.bootstrapTokenFile().get() + " is empty"
                     : "enrolment needs the device's namespace and name");
         }
+        LOG.info("Enrolling as device {} with Aranya at {}:{} (bootstrap token from {})", device, link.host(), link.port(),
+                link.bootstrapTokenFile().get());
+        X509Certificate leaf = requestCertificate(link, SslContextBuilder.forClient(), device, token, enrolled, "enrolment");
+        LOG.info("Enrolled as device {}: certificate {} valid until {}, kept in {}", device, leaf.getSerialNumber().toString(16),
+                leaf.getNotAfter().toInstant(), enrolled.certificate().getParent());
+    }
+
+    /**
+     * Replaces the enrolled certificate by one for a new key (docs/protocol.md, "Renewal"): over TLS with the current
+     * certificate, one EnrolRequest without a token, one answer.
+     */
+    private X509Certificate renew(TcpLinkSettings link, EnrolledIdentity enrolled) throws IOException {
+        X509Certificate current = enrolled.leaf();
+        DeviceId device = DeviceId.ofCertificateSubject(current.getSubjectX500Principal()).orElseThrow(
+                () -> new IOException("the enrolled certificate " + enrolled.certificate() + " does not name a device"));
+        LOG.info("Renewing the device certificate {} of {} (valid until {}) with Aranya at {}:{}", current.getSerialNumber().toString(16),
+                device, current.getNotAfter().toInstant(), link.host(), link.port());
+        SslContextBuilder tls = SslContextBuilder.forClient().keyManager(enrolled.certificate().toFile(), enrolled.key().toFile());
+        X509Certificate renewed = requestCertificate(link, tls, device, "", enrolled, "renewal");
+        LOG.info("Renewed the device certificate of {}: {} valid until {}, kept in {}", device, renewed.getSerialNumber().toString(16),
+                renewed.getNotAfter().toInstant(), enrolled.certificate().getParent());
+        return renewed;
+    }
+
+    /** Due (or overdue) at start: renews first; on failure the current certificate is used while it is valid. */
+    private void renewBeforeConnecting(TcpLinkSettings link, EnrolledIdentity enrolled) throws IOException {
+        try {
+            renew(link, enrolled);
+        } catch (IOException e) {
+            X509Certificate current = enrolled.leaf();
+            LOG.warn("Renewing the device certificate failed, connecting with the current one (valid until {}): {}",
+                    current.getNotAfter().toInstant(), e.getMessage());
+        }
+    }
+
+    /**
+     * Sends one EnrolRequest for a new key over a TLS connection made from {@code tls}, and keeps the key and the
+     * certificate Aranya answers with.
+     *
+     * @return the new certificate
+     */
+    private X509Certificate requestCertificate(TcpLinkSettings link, SslContextBuilder tls, DeviceId device, String token,
+            EnrolledIdentity enrolled, String operation) throws IOException {
         KeyPair keys;
         byte[] request;
         try {
@@ -153,32 +217,29 @@ public final class TcpCloudLink implements CloudLink {
 
             @Override
             public void onClosed(String reason) {
-                answer.completeExceptionally(new IOException("Aranya closed the connection without answering the enrolment: " + reason));
+                answer.completeExceptionally(new IOException("Aranya closed the connection without answering the " + operation + ": " + reason));
             }
         };
-        Channel channel = dial(SslContextBuilder.forClient(), link, frames -> frames.handle(answers));
-        FrameChannel frames = channel.pipeline().get(FrameChannel.class);
+        FrameChannel frames = dial(tls, link, connection -> connection.handle(answers)).frames();
         long connectionId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        LOG.info("Enrolling as device {} with Aranya at {}:{} (bootstrap token from {})", device, link.host(), link.port(),
-                link.bootstrapTokenFile().get());
         frames.send(Frame.newBuilder().setConnectionId(connectionId).setSequence(1).setEnrolRequest(EnrolRequest.newBuilder()
                 .setDeviceNamespace(device.namespace()).setDeviceName(device.name()).setBootstrapToken(token)
                 .setCsr(ByteString.copyFrom(request))).build());
         Frame reply;
         try {
-            reply = answer.get(ENROL_ANSWER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            reply = answer.get(CERTIFICATE_ANSWER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IOException("Aranya did not answer the enrolment within " + ENROL_ANSWER_TIMEOUT.toSeconds() + " s");
+            throw new IOException("Aranya did not answer the " + operation + " within " + CERTIFICATE_ANSWER_TIMEOUT.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while enrolling", e);
+            throw new IOException("interrupted during the " + operation, e);
         } finally {
-            frames.close("enrolment done");
+            frames.close(operation + " done");
         }
         if (reply.hasError()) {
-            throw new IOException("Aranya refused the enrolment of device " + device + " (" + reply.getError().getCode().name() + "): "
+            throw new IOException("Aranya refused the " + operation + " of device " + device + " (" + reply.getError().getCode().name() + "): "
                     + reply.getError().getMessage());
         }
         List<byte[]> chain = reply.getEnrolResponse().getCertificateChainList().stream().map(ByteString::toByteArray).toList();
@@ -186,22 +247,89 @@ public final class TcpCloudLink implements CloudLink {
         try {
             leaf = chain.isEmpty() ? null : EnrolledIdentity.certificates(chain).get(0);
         } catch (CertificateException e) {
-            throw new IOException("Aranya's enrolment answer holds no readable certificate: " + e.getMessage(), e);
+            throw new IOException("Aranya's " + operation + " answer holds no readable certificate: " + e.getMessage(), e);
         }
         if (leaf == null || !leaf.getPublicKey().equals(keys.getPublic())) {
-            throw new IOException("Aranya's enrolment answer (" + reply.getBodyCase() + ") holds no certificate for the device's key");
+            throw new IOException("Aranya's " + operation + " answer (" + reply.getBodyCase() + ") holds no certificate for the device's key");
         }
         enrolled.store(keys.getPrivate(), chain);
-        LOG.info("Enrolled as device {}: certificate {} valid until {}, kept in {}", device, leaf.getSerialNumber().toString(16),
-                leaf.getNotAfter().toInstant(), enrolled.certificate().getParent());
+        return leaf;
+    }
+
+    /** When a certificate is renewed: at {@link #RENEW_AT_PERCENT} of its lifetime. */
+    static Instant renewAt(X509Certificate certificate) {
+        return share(certificate, RENEW_AT_PERCENT);
+    }
+
+    private static Instant share(X509Certificate certificate, int percent) {
+        Instant notBefore = certificate.getNotBefore().toInstant();
+        Duration lifetime = Duration.between(notBefore, certificate.getNotAfter().toInstant());
+        return notBefore.plus(lifetime.multipliedBy(percent).dividedBy(100));
+    }
+
+    /**
+     * Renews the enrolled certificate while a connection it opened lasts: at {@link #RENEW_AT_PERCENT} of its
+     * lifetime, again after a failure (from a minute, doubling up to an hour). The connection goes on with the old
+     * certificate, which Aranya keeps valid, until {@link #RECONNECT_AT_PERCENT} of its lifetime: then it is closed
+     * and the agent reconnects with the new one, as a kubelet does after rotating its client certificate.
+     */
+    private final class RenewalWhileConnected {
+        private final TcpLinkSettings link;
+        private final EnrolledIdentity enrolled;
+        private final X509Certificate connectedWith;
+        private final FrameChannel connection;
+        private Duration retry = RENEW_RETRY_FIRST;
+
+        RenewalWhileConnected(TcpLinkSettings link, EnrolledIdentity enrolled, X509Certificate connectedWith, FrameChannel connection) {
+            this.link = link;
+            this.enrolled = enrolled;
+            this.connectedWith = connectedWith;
+            this.connection = connection;
+        }
+
+        void schedule(Instant when) {
+            long delay = Math.max(0, Duration.between(Instant.now(), when).toMillis());
+            ScheduledFuture<?> next = renewals.schedule(this::renew, delay, TimeUnit.MILLISECONDS);
+            connection.channelClosed().addListener(closed -> next.cancel(false));
+        }
+
+        private void renew() {
+            if (!connection.channelClosed().isDone()) {
+                try {
+                    TcpCloudLink.this.renew(link, enrolled);
+                    scheduleReconnect();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("Renewing the device certificate failed (the connection goes on with the current one, valid until {}); "
+                            + "retrying in {} s: {}", connectedWith.getNotAfter().toInstant(), retry.toSeconds(), e.getMessage());
+                    schedule(Instant.now().plus(retry));
+                    retry = retry.multipliedBy(2).compareTo(RENEW_RETRY_MAX) > 0 ? RENEW_RETRY_MAX : retry.multipliedBy(2);
+                }
+            }
+        }
+
+        private void scheduleReconnect() {
+            long delay = Math.max(0, Duration.between(Instant.now(), share(connectedWith, RECONNECT_AT_PERCENT)).toMillis());
+            ScheduledFuture<?> reconnect = renewals.schedule(() -> connection.close(
+                    "the device certificate was renewed: reconnecting with the new one"), delay, TimeUnit.MILLISECONDS);
+            connection.channelClosed().addListener(closed -> reconnect.cancel(false));
+        }
+    }
+
+    /**
+     * A connection whose TLS handshake completed. Its handlers are kept here because Aranya may already have closed
+     * it (refusing the client certificate after the client's side of a TLS 1.3 handshake is done), which empties
+     * the pipeline; the frame channel then reports that close to its handler.
+     */
+    private record Dialled(SslHandler ssl, FrameChannel frames) {
     }
 
     /** Connects and completes the TLS handshake (Aranya's certificate verified against caCertificate and serverName). */
-    private Channel dial(SslContextBuilder builder, TcpLinkSettings link, Consumer<FrameChannel> setUp) throws IOException {
+    private Dialled dial(SslContextBuilder builder, TcpLinkSettings link, Consumer<FrameChannel> setUp) throws IOException {
         builder.protocols("TLSv1.3", "TLSv1.2").applicationProtocolConfig(FrameChannel.ALPN);
         link.caCertificate().ifPresent(ca -> builder.trustManager(ca.toFile()));
         SslContext tls = builder.build();
         String target = link.host() + ":" + link.port();
+        CompletableFuture<Dialled> dialled = new CompletableFuture<>();
         ChannelFuture connected = new Bootstrap().group(loops).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) link.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -214,18 +342,21 @@ public final class TcpCloudLink implements CloudLink {
                         engine.setSSLParameters(parameters);
                         FrameChannel frames = new FrameChannel(channel, link.maxFrameSize(), "Aranya at " + target);
                         setUp.accept(frames);
-                        channel.pipeline().addLast(new SslHandler(engine), frames);
+                        SslHandler ssl = new SslHandler(engine);
+                        channel.pipeline().addLast(ssl, frames);
+                        dialled.complete(new Dialled(ssl, frames));
                     }
                 })
                 .connect(link.host(), link.port());
         Channel channel = await(connected, link, "connect to " + target).channel();
+        Dialled handlers = dialled.getNow(null); // set up before the connect completed
         try {
-            await(channel.pipeline().get(SslHandler.class).handshakeFuture(), link, "TLS handshake with " + target);
+            await(handlers.ssl().handshakeFuture(), link, "TLS handshake with " + target);
         } catch (IOException e) {
             channel.close();
             throw e;
         }
-        return channel;
+        return handlers;
     }
 
     private static <F extends Future<?>> F await(F future, TcpLinkSettings link, String what) throws IOException {
@@ -240,13 +371,5 @@ public final class TcpCloudLink implements CloudLink {
             throw new IOException(what + " failed: " + future.cause().getMessage(), future.cause());
         }
         return future;
-    }
-
-    private static X509Certificate certificate(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        } catch (CertificateException e) {
-            throw new IOException("cannot read the device certificate " + file + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -6,7 +6,9 @@ import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.transport.DeviceConnectionListener;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.api.transport.DeviceTransport;
+import dev.aranya.api.transport.FrameHandler;
 import dev.aranya.protocol.v1.ErrorCode;
+import dev.aranya.protocol.v1.Frame;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,6 +26,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
@@ -66,8 +70,8 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = TcpTransportConfig.class)
 public final class TcpDeviceTransport implements DeviceTransport {
     static final String METHOD = "tcp";
-    /** How long a connection without a client certificate may take to send its enrolment request. */
-    private static final int ENROL_WAIT_SECONDS = 10;
+    /** How long a connection may take to send its first frame (Hello, or a request for a certificate). */
+    private static final int FIRST_FRAME_WAIT_SECONDS = 10;
     private static final Logger LOG = LoggerFactory.getLogger(TcpDeviceTransport.class);
 
     private final TcpServerSettings settings;
@@ -196,14 +200,14 @@ public final class TcpDeviceTransport implements DeviceTransport {
             }
             if (settings.clientCa().isEmpty()) {
                 if (chain.isEmpty()) {
-                    Enrolment enrolment = new Enrolment(frames, identities.get());
+                    Enrolment enrolment = Enrolment.withBootstrapToken(frames, identities.get());
                     frames.handle(enrolment);
                     ctx.executor().schedule(() -> {
                         if (!enrolment.asked()) {
-                            LOG.warn("Closed {}: no client certificate, and no enrolment request within {} s", frames.peer(), ENROL_WAIT_SECONDS);
+                            LOG.warn("Closed {}: no client certificate, and no enrolment request within {} s", frames.peer(), FIRST_FRAME_WAIT_SECONDS);
                             frames.close("no client certificate and no enrolment request");
                         }
-                    }, ENROL_WAIT_SECONDS, TimeUnit.SECONDS);
+                    }, FIRST_FRAME_WAIT_SECONDS, TimeUnit.SECONDS);
                     return;
                 }
                 checkWithDeviceCa(ctx, chain);
@@ -222,16 +226,74 @@ public final class TcpDeviceTransport implements DeviceTransport {
             }
             service.authenticate(chain).whenComplete((device, failure) -> ctx.executor().execute(() -> {
                 if (failure == null) {
-                    if (admit(Optional.of(device))) {
-                        DeviceIdentities.Watch revocation = service.watchRevocation(device, chain.get(0), frames::close);
-                        frames.channelClosed().addListener(closed -> revocation.close());
-                    }
+                    FirstFrame first = new FirstFrame(service, chain, device, ctx.executor());
+                    frames.handle(first);
+                    ctx.executor().schedule(() -> {
+                        if (!first.arrived) {
+                            LOG.warn("Closed the connection of device {} ({}): no Hello or renewal request within {} s", device,
+                                    frames.peer(), FIRST_FRAME_WAIT_SECONDS);
+                            frames.close("no Hello or renewal request");
+                        }
+                    }, FIRST_FRAME_WAIT_SECONDS, TimeUnit.SECONDS);
                     return;
                 }
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 LOG.warn("Refused the certificate {} from {}: {}", chain.get(0).getSubjectX500Principal(), frames.peer(), cause.getMessage());
                 frames.refuse(ErrorCode.ERROR_CODE_UNAUTHENTICATED, "the client certificate is refused: " + cause.getMessage());
             }));
+        }
+
+        /**
+         * Of a connection the device CA authenticated: an {@code EnrolRequest} renews its certificate (it never
+         * becomes a session), anything else opens the device's session, watched for revocation and ended when the
+         * certificate expires. Runs on the event loop.
+         */
+        private final class FirstFrame implements FrameHandler {
+            private final DeviceIdentities service;
+            private final List<X509Certificate> chain;
+            private final DeviceId device;
+            private final EventExecutor eventLoop;
+            private volatile boolean arrived;
+
+            FirstFrame(DeviceIdentities service, List<X509Certificate> chain, DeviceId device, EventExecutor eventLoop) {
+                this.service = service;
+                this.chain = chain;
+                this.device = device;
+                this.eventLoop = eventLoop;
+            }
+
+            @Override
+            public void onFrame(Frame frame) {
+                arrived = true;
+                if (frame.hasEnrolRequest()) {
+                    Enrolment renewal = Enrolment.renewal(frames, service, chain, device);
+                    frames.handle(renewal);
+                    renewal.onFrame(frame);
+                    return;
+                }
+                if (admit(Optional.of(device))) {
+                    DeviceIdentities.Watch revocation = service.watchRevocation(device, chain.get(0), frames::close);
+                    long untilExpiry = Math.max(0, chain.get(0).getNotAfter().getTime() - System.currentTimeMillis());
+                    ScheduledFuture<?> expiry = eventLoop.schedule(() -> expired(chain.get(0)),
+                            untilExpiry, TimeUnit.MILLISECONDS);
+                    frames.channelClosed().addListener(closed -> {
+                        revocation.close();
+                        expiry.cancel(false);
+                    });
+                }
+                frames.deliver(frame); // to the session, or the refusal's answer
+            }
+
+            private void expired(X509Certificate certificate) {
+                LOG.warn("Ending the connection of device {} ({}): its client certificate {} expired at {}", device, frames.peer(),
+                        certificate.getSerialNumber().toString(16), certificate.getNotAfter().toInstant());
+                frames.close("the client certificate expired");
+            }
+
+            @Override
+            public void onClosed(String reason) {
+                // closed before its first frame: no session was opened
+            }
         }
 
         /** @return whether the device may connect (else it was refused) */

@@ -17,6 +17,12 @@ import dev.aranya.protocol.v1.Hello;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
 import dev.aranya.session.agent.AgentConnection;
+import java.security.spec.ECGenParameterSpec;
+import java.security.KeyPairGenerator;
+import com.google.protobuf.ByteString;
+import dev.aranya.protocol.v1.EnrolRequest;
+import dev.aranya.protocol.CertificationRequests;
+import dev.aranya.session.agent.Disconnect;
 import dev.aranya.session.agent.AgentEndpoint;
 import dev.aranya.session.agent.AgentSettings;
 import dev.aranya.session.agent.HelloRefusedException;
@@ -278,6 +284,105 @@ class TcpEnrolmentTest {
         assertThatThrownBy(() -> connect(settings)).isInstanceOf(IOException.class)
                 .satisfies(e -> assertThat(e).hasMessageFindingMatch("(?i)certificate|handshake|closed"));
         assertThat(events.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void anEnrolledAgentRenewsItsCertificateWhileConnectedAndThenReconnectsWithIt() throws Exception {
+        deviceCa.tokens.put(DEVICE, "one-time");
+        deviceCa.lifetime = Duration.ofSeconds(10);
+        Path data = folder.resolve("agent-data");
+        AgentConnection first = connect(agentSettings(data, token("one-time")));
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
+        X509Certificate enrolled = stored(data);
+        String enrolledKey = Files.readString(data.resolve("device-identity/tls.key"));
+
+        // renewed at 80 % of the lifetime; the connection goes on with the old certificate until 90 %
+        Disconnect end = first.disconnected().toCompletableFuture().get(20, TimeUnit.SECONDS);
+
+        assertThat(end.reason()).contains("the device certificate was renewed: reconnecting with the new one");
+        assertThat(deviceCa.renewals).hasValue(1);
+        X509Certificate renewed = stored(data);
+        assertThat(renewed.getSerialNumber()).isNotEqualTo(enrolled.getSerialNumber());
+        assertThat(renewed.getSubjectX500Principal()).isEqualTo(enrolled.getSubjectX500Principal());
+        assertThat(Files.readString(data.resolve("device-identity/tls.key"))).isNotEqualTo(enrolledKey);
+        assertThat(Files.getPosixFilePermissions(data.resolve("device-identity/tls.key")))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(data.resolve("device-identity")).isDirectoryNotContaining("glob:**.new");
+        assertThat(nextEvent()).isEqualTo("offline " + DEVICE);
+
+        deviceCa.revoke(enrolled.getSerialNumber()); // the old certificate would be refused now
+        connect(agentSettings(data, null));
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
+        assertThat(deviceCa.enrolments).hasValue(1);
+    }
+
+    @Test
+    void anAgentStartingWithACertificateDueForRenewalRenewsBeforeItConnects() throws Exception {
+        deviceCa.tokens.put(DEVICE, "one-time");
+        deviceCa.lifetime = Duration.ofSeconds(4);
+        Path data = folder.resolve("agent-data");
+        connect(agentSettings(data, token("one-time"))).close("the agent stops");
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
+        assertThat(nextEvent()).isEqualTo("offline " + DEVICE);
+        X509Certificate enrolled = stored(data);
+        deviceCa.lifetime = Duration.ofDays(1);
+        Thread.sleep(Math.max(0, Duration.between(java.time.Instant.now(), TcpCloudLink.renewAt(enrolled)).toMillis()));
+
+        connect(agentSettings(data, null));
+
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
+        assertThat(deviceCa.renewals).hasValue(1);
+        assertThat(stored(data).getNotAfter()).isAfter(enrolled.getNotAfter());
+    }
+
+    @Test
+    void aConnectionEndsWhenItsCertificateExpires() throws Exception {
+        TestPki.Issued shortLived = pki.device(deviceCa.ca, DEVICE.namespace(), DEVICE.name(), Duration.ofSeconds(3));
+        Map<String, String> settings = agentSettings(folder.resolve("unused"), null);
+        settings.put("certificate", shortLived.certificateFile().toString());
+        settings.put("key", shortLived.keyFile().toString());
+
+        connect(settings);
+
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
+        assertThat(nextEvent()).isEqualTo("offline " + DEVICE);
+        assertThat(offlineReasons.poll(10, TimeUnit.SECONDS)).contains("the client certificate expired");
+    }
+
+    @Test
+    void aRenewalCarriesNoTokenAndRenewsOnlyTheDeviceItsCertificateNames() throws Exception {
+        TestPki.Issued issued = pki.device(deviceCa.ca, DEVICE.namespace(), DEVICE.name());
+
+        Frame withToken = renewalAnswer(issued, DEVICE, "a-token");
+        Frame forAnother = renewalAnswer(issued, new DeviceId(DEVICE.namespace(), "another"), "");
+
+        assertThat(withToken.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_BAD_REQUEST);
+        assertThat(withToken.getError().getMessage()).contains("a renewal carries no bootstrap token");
+        assertThat(forAnother.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_PERMISSION_DENIED);
+        assertThat(forAnother.getError().getMessage()).contains("may renew only its own certificate, not edge/another's");
+        assertThat(deviceCa.renewals).hasValue(0);
+        Frame renewed = renewalAnswer(issued, DEVICE, "");
+        assertThat(renewed.getEnrolResponse().getCertificateChainCount()).isEqualTo(1);
+        assertThat(deviceCa.renewals).hasValue(1);
+        assertThat(events.poll(300, TimeUnit.MILLISECONDS)).as("a renewal connection is never a session").isNull();
+    }
+
+    /** Sends one renewal request over TLS with the issued certificate and reads the one answer. */
+    private Frame renewalAnswer(TestPki.Issued presented, DeviceId device, String token) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        byte[] request = CertificationRequests.create(generator.generateKeyPair(), device.namespace(), device.name());
+        SSLContext context = presented.clientContext(serverCa);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", transport.localAddress().getPort())) {
+            socket.startHandshake();
+            Frame renewal = Frame.newBuilder().setConnectionId(9).setSequence(1).setEnrolRequest(EnrolRequest.newBuilder()
+                    .setDeviceNamespace(device.namespace()).setDeviceName(device.name()).setBootstrapToken(token)
+                    .setCsr(ByteString.copyFrom(request))).build();
+            socket.getOutputStream().write(FrameCodec.encode(renewal, ProtocolLimits.MAX_FRAME_SIZE_LIMIT));
+            socket.getOutputStream().flush();
+            socket.setSoTimeout(10_000);
+            return new FrameDecoder(1 << 20).decode(ByteBuffer.wrap(socket.getInputStream().readAllBytes()));
+        }
     }
 
     private TrustManager[] trustingAranya() throws Exception {

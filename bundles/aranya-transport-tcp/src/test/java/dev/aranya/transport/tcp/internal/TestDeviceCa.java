@@ -5,6 +5,7 @@ import dev.aranya.api.transport.DeviceId;
 import java.math.BigInteger;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +27,9 @@ final class TestDeviceCa implements DeviceIdentities {
     final Set<BigInteger> revoked = ConcurrentHashMap.newKeySet();
     private final Map<BigInteger, Consumer<String>> watches = new ConcurrentHashMap<>();
     final AtomicInteger enrolments = new AtomicInteger();
+    final AtomicInteger renewals = new AtomicInteger();
+    /** How long the certificates issued from now on are valid. */
+    volatile Duration lifetime = Duration.ofDays(1);
 
     TestDeviceCa(TestPki pki, TestPki.Issued ca) {
         this.pki = pki;
@@ -43,9 +47,13 @@ final class TestDeviceCa implements DeviceIdentities {
             return CompletableFuture.failedFuture(new DeviceIdentityException("device " + device + " has no bootstrap token, or it was used already"));
         }
         enrolments.incrementAndGet();
+        return issue(device, certificationRequest);
+    }
+
+    private CompletionStage<List<X509Certificate>> issue(DeviceId device, byte[] certificationRequest) {
         try {
             PublicKey key = new JcaPKCS10CertificationRequest(certificationRequest).getPublicKey();
-            return CompletableFuture.completedFuture(List.of(pki.device(ca, device.namespace(), device.name(), key)));
+            return CompletableFuture.completedFuture(List.of(pki.device(ca, device.namespace(), device.name(), key, lifetime)));
         } catch (Exception e) {
             return CompletableFuture.failedFuture(new DeviceIdentityException("bad request: " + e));
         }
@@ -57,8 +65,11 @@ final class TestDeviceCa implements DeviceIdentities {
     }
 
     @Override
-    public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, PublicKey newKey) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("not used by the tcp transport"));
+    public CompletionStage<List<X509Certificate>> renew(List<X509Certificate> presented, byte[] certificationRequest) {
+        return authenticate(presented).thenCompose(device -> {
+            renewals.incrementAndGet();
+            return issue(device, certificationRequest);
+        });
     }
 
     /** What deleting the device's identity Secret does: refused from now on, its connections told. */

@@ -10,6 +10,7 @@ import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -83,9 +84,18 @@ final class TestPki {
         return write("device-" + namespace + "-" + name + "-" + SERIAL.incrementAndGet(), keys, sign(builder, ca.keys));
     }
 
-    /** A device certificate for a key made elsewhere (an enrolling agent's). */
-    X509Certificate device(Issued ca, String namespace, String name, java.security.PublicKey key) throws Exception {
-        JcaX509v3CertificateBuilder builder = builder(issuer(ca), new X500Name("O=" + namespace + ",CN=" + name), key);
+    /** A device certificate, with its key, valid from now for the lifetime. */
+    Issued device(Issued ca, String namespace, String name, Duration lifetime) throws Exception {
+        KeyPair keys = keys();
+        return write("device-" + namespace + "-" + name + "-" + SERIAL.incrementAndGet(), keys,
+                device(ca, namespace, name, keys.getPublic(), lifetime));
+    }
+
+    /** A device certificate for a key made elsewhere (an enrolling agent's), valid from now for the lifetime. */
+    X509Certificate device(Issued ca, String namespace, String name, java.security.PublicKey key, Duration lifetime) throws Exception {
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder builder = builder(issuer(ca), new X500Name("O=" + namespace + ",CN=" + name), key,
+                now.minusSeconds(1), now.plus(lifetime));
         builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
         return sign(builder, ca.keys);
     }
@@ -106,8 +116,13 @@ final class TestPki {
 
     private static JcaX509v3CertificateBuilder builder(X500Name issuer, X500Name subject, java.security.PublicKey key) {
         Instant now = Instant.now();
+        return builder(issuer, subject, key, now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS));
+    }
+
+    private static JcaX509v3CertificateBuilder builder(X500Name issuer, X500Name subject, java.security.PublicKey key,
+            Instant notBefore, Instant notAfter) {
         return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)), subject, key);
+                Date.from(notBefore), Date.from(notAfter), subject, key);
     }
 
     private static X509Certificate sign(JcaX509v3CertificateBuilder builder, KeyPair issuerKeys)
