@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.api.certs.DeviceIdentities.DeviceIdentityException;
 import dev.aranya.itests.support.ControlPlane;
+import dev.aranya.protocol.CertificationRequests;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
 import java.security.KeyPair;
@@ -64,11 +65,11 @@ class DeviceIdentitiesE2E {
         assertThat(controlPlane.kubectl(null, "get", "secret", "aranya-device-ca", "pi-device-identity", "-n", namespace.name()).exitCode()).isZero();
         assertRefused(identities.enrol(device, "s3cret-t0ken", keys.getPublic()), "has no bootstrap token");
 
-        List<X509Certificate> renewed = await(identities.renew(chain, KeyType.ECDSA.generate(0).getPublic()));
+        List<X509Certificate> renewed = await(identities.renew(chain, newKeyRequest(device)));
         assertThat(await(identities.authenticate(renewed))).isEqualTo(device);
         assertThat(await(identities.authenticate(chain))).as("the previous certificate, still in use until reconnect").isEqualTo(device);
         assertThat(firstEnded.poll(1, TimeUnit.SECONDS)).as("a renewal leaves the connection be").isNull();
-        List<X509Certificate> renewedAgain = await(identities.renew(renewed, KeyType.ECDSA.generate(0).getPublic()));
+        List<X509Certificate> renewedAgain = await(identities.renew(renewed, newKeyRequest(device)));
         assertRefused(identities.authenticate(chain), "was replaced or revoked");
         assertThat(firstEnded.poll(30, TimeUnit.SECONDS)).as("the connection with the certificate no longer listed")
                 .isEqualTo("certificate " + chain.get(0).getSerialNumber().toString(16) + " of device " + device
@@ -84,7 +85,7 @@ class DeviceIdentitiesE2E {
                 .isEqualTo("device " + device + " was revoked (its identity Secret pi-device-identity was deleted)");
         assertThat(closedEnded).as("a connection that ended is not told").isEmpty();
         assertRefused(identities.authenticate(renewedAgain), "is revoked (it has no identity Secret pi-device-identity)");
-        assertRefused(identities.renew(renewedAgain, KeyType.ECDSA.generate(0).getPublic()), "is revoked");
+        assertRefused(identities.renew(renewedAgain, newKeyRequest(device)), "is revoked");
         BlockingQueue<String> lateEnded = new LinkedBlockingQueue<>();
         identities.watchRevocation(device, renewedAgain.get(0), lateEnded::add);
         assertThat(lateEnded.poll(30, TimeUnit.SECONDS)).as("a watch that starts after the revocation")
@@ -110,6 +111,11 @@ class DeviceIdentitiesE2E {
                 KeyType.ECDSA.generate(0).getPublic(), Duration.ofHours(1));
 
         assertRefused(identities.authenticate(List.of(forged)), "was not issued by the device CA");
+    }
+
+    /** What an agent sends to renew: a PKCS#10 request signed by a new key. */
+    private static byte[] newKeyRequest(DeviceId device) throws Exception {
+        return CertificationRequests.create(KeyType.ECDSA.generate(0), device.namespace(), device.name());
     }
 
     private static void assertRefused(CompletionStage<?> stage, String message) {
