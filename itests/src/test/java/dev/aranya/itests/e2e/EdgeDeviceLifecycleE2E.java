@@ -124,8 +124,10 @@ class EdgeDeviceLifecycleE2E {
         Node node = kube.nodes().withName(DEVICE).get();
         assertThat(node.getStatus().getNodeInfo().getKernelVersion()).isEqualTo(run("uname", "-r").strip());
         assertThat(node.getStatus().getNodeInfo().getArchitecture()).isNotBlank();
+        String apiserverVersion = kube.getKubernetesVersion().getGitVersion();
+        assertThat(node.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo(apiserverVersion);
         assertThat(controlPlane.kubectl(null, "get", "nodes", DEVICE).orThrow("kubectl get nodes").stdout())
-                .containsPattern(DEVICE + "\\s+Ready\\s");
+                .containsPattern(DEVICE + "\\s+Ready\\s+.*" + java.util.regex.Pattern.quote(apiserverVersion));
     }
 
     @Test

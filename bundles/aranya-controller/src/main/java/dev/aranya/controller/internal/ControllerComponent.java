@@ -93,7 +93,8 @@ public final class ControllerComponent implements LeaderElection.Listener, Metri
         }
         return new DeviceController.Settings(
                 new DeviceReconciler.Settings(Duration.ofSeconds(config.offlineGraceSeconds()), config.defaultPodAllocatable(),
-                        config.nodeLeaseDurationSeconds(), Duration.ofSeconds(config.lastSeenRefreshSeconds())),
+                        config.nodeLeaseDurationSeconds(), Duration.ofSeconds(config.lastSeenRefreshSeconds()),
+                        config.kubeletVersion().trim()),
                 config.kubeletPortMin(), config.kubeletPortMax(), config.workers(), Duration.ofSeconds(config.resyncSeconds()),
                 Duration.ofSeconds(config.nodeLeaseRenewSeconds()), config.reconcilesPerSecond(), config.reconcileBurst(),
                 Duration.ofMillis(config.retryBaseMillis()), Duration.ofSeconds(config.retryMaxSeconds()));

@@ -78,4 +78,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "lastSeen refresh (s)", description = "While a device is connected, its status.lastSeen "
             + "is rewritten at most this often.", min = "1")
     int lastSeenRefreshSeconds() default 60;
+
+    @AttributeDefinition(name = "Kubelet version", description = "What the Nodes report as their kubelet's version "
+            + "(status.nodeInfo.kubeletVersion, kubectl's VERSION column). Empty: the apiserver's version.")
+    String kubeletVersion() default "";
 }

@@ -65,7 +65,9 @@ final class DeviceReconciler {
             .withZone(ZoneOffset.UTC);
 
     /** The settings the reconcile needs. */
-    record Settings(Duration offlineGrace, int defaultPodAllocatable, int nodeLeaseDurationSeconds, Duration lastSeenRefresh) {
+    /** @param kubeletVersion what the Nodes report as their kubelet's version; empty: the apiserver's */
+    record Settings(Duration offlineGrace, int defaultPodAllocatable, int nodeLeaseDurationSeconds, Duration lastSeenRefresh,
+                    String kubeletVersion) {
     }
 
     /** Thrown to have the device reconciled again after its backoff delay, with a message for the log. */
@@ -89,6 +91,7 @@ final class DeviceReconciler {
     private final HostAddresses host;
     private final EventRecorder events;
     private final Clock clock;
+    private volatile String apiserverVersion;
 
     DeviceReconciler(KubernetesClient client, String namespace, Settings settings, Caches caches, KubeletPorts ports,
                      DeviceStates states, WorkQueue queue, BoundServices services, DeviceSessions sessions,
@@ -244,9 +247,30 @@ final class DeviceReconciler {
         return updated == null ? node : client.nodes().resource(updated).update();
     }
 
+    /**
+     * The configured kubelet version, else the apiserver's (asked once; until it answers, empty): Aranya serves the
+     * kubelet API the control plane expects, and version skew checks of tools see a kubelet of their own version.
+     */
+    private String kubeletVersion() {
+        if (!settings.kubeletVersion().isEmpty()) {
+            return settings.kubeletVersion();
+        }
+        String known = apiserverVersion;
+        if (known == null) {
+            try {
+                known = client.getKubernetesVersion().getGitVersion();
+                apiserverVersion = known;
+            } catch (KubernetesClientException e) {
+                LOG.debug("The apiserver's version is not known yet: {}", e.getMessage());
+                return "";
+            }
+        }
+        return known;
+    }
+
     private Node ensureNodeStatus(Node node, HostIdentity hostIdentity, int port, NodeInfo info, int podCapacity,
                                   Health health, String offlineReason, Instant now) {
-        NodeStatus desired = NodeObjects.desiredStatus(node.getStatus(), hostIdentity, port, info, podCapacity, health,
+        NodeStatus desired = NodeObjects.desiredStatus(node.getStatus(), hostIdentity, port, info, kubeletVersion(), podCapacity, health,
                 offlineReason, now);
         if (desired == null) {
             return node;

@@ -161,10 +161,11 @@ final class NodeObjects {
      * not fought over; their transition times stay unless the status changes.
      *
      * @param info        what the agent reported, null if it never connected to this leader
+     * @param kubeletVersion the version the Node reports for its kubelet (kubectl's VERSION column)
      * @param podCapacity the Node's {@code pods} capacity
      * @param offlineWhy  why the device is offline, for the Ready condition's message
      */
-    static NodeStatus desiredStatus(NodeStatus current, HostIdentity host, int port, NodeInfo info, int podCapacity,
+    static NodeStatus desiredStatus(NodeStatus current, HostIdentity host, int port, NodeInfo info, String kubeletVersion, int podCapacity,
                                     Health health, String offlineWhy, Instant now) {
         NodeStatus base = current == null ? new NodeStatus() : current;
         NodeStatusBuilder status = new NodeStatusBuilder(base);
@@ -183,7 +184,7 @@ final class NodeObjects {
         }
         Map<String, Quantity> capacity = new LinkedHashMap<>(orEmpty(base.getCapacity()));
         if (info != null) {
-            NodeSystemInfo nodeInfo = systemInfo(info);
+            NodeSystemInfo nodeInfo = systemInfo(info, kubeletVersion);
             if (!nodeInfo.equals(base.getNodeInfo())) {
                 status.withNodeInfo(nodeInfo);
                 changed = true;
@@ -241,13 +242,13 @@ final class NodeObjects {
         return addresses;
     }
 
-    static NodeSystemInfo systemInfo(NodeInfo info) {
+    static NodeSystemInfo systemInfo(NodeInfo info, String kubeletVersion) {
         return new NodeSystemInfoBuilder().withMachineID(info.getMachineId()).withSystemUUID(info.getSystemUuid())
                 .withBootID(info.getBootId()).withKernelVersion(info.getKernelVersion()).withOsImage(info.getOsImage())
                 .withOperatingSystem(info.getOs()).withArchitecture(info.getArchitecture())
                 // no container runtime, no kubelet: the agent is what runs there ("kubectl get nodes -o wide" shows it)
                 .withContainerRuntimeVersion(info.getAgentVersion().isEmpty() ? "" : "arhat://" + info.getAgentVersion())
-                .withKubeletVersion("").withKubeProxyVersion("").build();
+                .withKubeletVersion(kubeletVersion).withKubeProxyVersion("").build();
     }
 
     /** @return whether the condition's status changed (or it was added) */

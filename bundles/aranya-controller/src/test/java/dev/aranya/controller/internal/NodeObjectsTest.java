@@ -62,7 +62,7 @@ class NodeObjectsTest {
     void statusTellsReadyOnlyWhileOnlineAndIsNotRewrittenWhenEqual() throws Exception {
         HostIdentity host = new HostIdentity("aranya-host", List.of(InetAddress.getByName("10.0.0.5")));
 
-        NodeStatus online = NodeObjects.desiredStatus(null, host, 10350, INFO, 11, Health.ONLINE, null, NOW);
+        NodeStatus online = NodeObjects.desiredStatus(null, host, 10350, INFO, "v1.30.2", 11, Health.ONLINE, null, NOW);
         assertThat(NodeObjects.find(online.getConditions(), "Ready").getStatus()).isEqualTo("True");
         assertThat(online.getAddresses()).extracting(a -> a.getType() + "=" + a.getAddress())
                 .containsExactly("InternalIP=10.0.0.5", "Hostname=aranya-host");
@@ -71,13 +71,14 @@ class NodeObjectsTest {
         assertThat(online.getCapacity().get("cpu").toString()).isEqualTo("4");
         assertThat(online.getNodeInfo().getArchitecture()).isEqualTo("arm64");
         assertThat(online.getNodeInfo().getContainerRuntimeVersion()).isEqualTo("arhat://0.1.0");
+        assertThat(online.getNodeInfo().getKubeletVersion()).isEqualTo("v1.30.2");
 
-        assertThat(NodeObjects.desiredStatus(online, host, 10350, INFO, 11, Health.ONLINE, null, NOW.plusSeconds(30)))
+        assertThat(NodeObjects.desiredStatus(online, host, 10350, INFO, "v1.30.2", 11, Health.ONLINE, null, NOW.plusSeconds(30)))
                 .as("nothing changed").isNull();
-        assertThat(NodeObjects.desiredStatus(online, host, 10350, null, 11, Health.LEAVING, "gone", NOW.plusSeconds(30)))
+        assertThat(NodeObjects.desiredStatus(online, host, 10350, null, "v1.30.2", 11, Health.LEAVING, "gone", NOW.plusSeconds(30)))
                 .as("within the grace Ready stays").isNull();
 
-        NodeStatus offline = NodeObjects.desiredStatus(online, host, 10350, null, 11, Health.OFFLINE, "heartbeats missed", NOW.plusSeconds(30));
+        NodeStatus offline = NodeObjects.desiredStatus(online, host, 10350, null, "v1.30.2", 11, Health.OFFLINE, "heartbeats missed", NOW.plusSeconds(30));
         assertThat(NodeObjects.find(offline.getConditions(), "Ready")).satisfies(ready -> {
             assertThat(ready.getStatus()).isEqualTo("Unknown");
             assertThat(ready.getReason()).isEqualTo("EdgeDeviceDisconnected");
@@ -87,7 +88,7 @@ class NodeObjectsTest {
 
         NodeStatus lifecycleControllerSaid = new io.fabric8.kubernetes.api.model.NodeStatusBuilder(offline).editMatchingCondition(c -> "Ready".equals(c.getType()))
                 .withReason("NodeStatusUnknown").endCondition().build();
-        assertThat(NodeObjects.desiredStatus(lifecycleControllerSaid, host, 10350, null, 11, Health.OFFLINE, "x", NOW.plusSeconds(60)))
+        assertThat(NodeObjects.desiredStatus(lifecycleControllerSaid, host, 10350, null, "v1.30.2", 11, Health.OFFLINE, "x", NOW.plusSeconds(60)))
                 .as("Unknown for another reason is not fought over").isNull();
     }
 }
