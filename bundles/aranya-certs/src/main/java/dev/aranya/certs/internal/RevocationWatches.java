@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -76,7 +77,11 @@ final class RevocationWatches implements AutoCloseable {
                     public void onDelete(Secret secret, boolean finalStateUnknown) {
                         // also what the informer reports when the Secret lost its role label: ask for it by name
                         String name = secret.getMetadata().getName();
-                        executor.execute(() -> changed(name, client.secrets().inNamespace(namespace).withName(name).get()));
+                        try {
+                            executor.execute(() -> changed(name, client.secrets().inNamespace(namespace).withName(name).get()));
+                        } catch (RejectedExecutionException stopping) {
+                            LOG.debug("Not looking up Secret {}: the device CA is stopping", name);
+                        }
                     }
                 });
                 synchronized (this) {
