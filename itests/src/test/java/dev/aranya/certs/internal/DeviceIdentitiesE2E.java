@@ -9,6 +9,7 @@ import dev.aranya.itests.support.ControlPlane;
 import dev.aranya.protocol.CertificationRequests;
 import dev.aranya.itests.support.ControlPlaneExtension;
 import dev.aranya.itests.support.ControlPlaneExtension.TestNamespace;
+import dev.aranya.itests.support.EdgeDeviceManifests;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -50,6 +51,8 @@ class DeviceIdentitiesE2E {
     @Test
     void agentEnrolsOnceWithItsTokenThenAuthenticatesAndRenewsUntilRevoked(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
         DeviceId device = new DeviceId(namespace.name(), "pi");
+        controlPlane.installEdgeDeviceCrd();
+        controlPlane.kubectl(EdgeDeviceManifests.served("pi", "tcp"), "-n", namespace.name(), "apply", "-f", "-").orThrow("kubectl apply EdgeDevice");
         controlPlane.kubectl(null, "create", "secret", "generic", "pi-bootstrap-token", "-n", namespace.name(),
                 "--from-literal=token=s3cret-t0ken").orThrow("creating the bootstrap token");
         KeyPair keys = KeyType.ECDSA.generate(0);
@@ -90,6 +93,16 @@ class DeviceIdentitiesE2E {
         identities.watchRevocation(device, renewedAgain.get(0), lateEnded::add);
         assertThat(lateEnded.poll(30, TimeUnit.SECONDS)).as("a watch that starts after the revocation")
                 .startsWith("device " + device + " was revoked");
+    }
+
+    @Test
+    void aDeviceWhoseEdgeDeviceIsGoneIsNotRenewed(ControlPlane controlPlane, TestNamespace namespace) throws Exception {
+        DeviceId device = new DeviceId(namespace.name(), "pi-gone");
+        controlPlane.kubectl(null, "create", "secret", "generic", "pi-gone-bootstrap-token", "-n", namespace.name(),
+                "--from-literal=token=t0ken").orThrow("creating the bootstrap token");
+        List<X509Certificate> chain = await(identities.enrol(device, "t0ken", KeyType.ECDSA.generate(0).getPublic()));
+
+        assertRefused(identities.renew(chain, newKeyRequest(device)), "EdgeDevice " + device + " does not exist, so its certificate is not renewed");
     }
 
     @Test

@@ -60,8 +60,9 @@ public interface DeviceIdentities {
 
     /**
      * A new certificate for a device that presented a valid one (its TLS client certificate), for the key in the
-     * certification request; the presented one stays valid until it expires or is the third newest (the identity
-     * Secret lists the two newest), so a connection opened with it is not cut by the renewal.
+     * certification request; the presented one stays valid until it expires or the next renewal (the identity
+     * Secret lists the new certificate and the presented one), so a connection opened with it is not cut by the
+     * renewal. Refused when the device's EdgeDevice is gone or being deleted.
      *
      * @param certificationRequest DER PKCS#10, signed by the device's new key (only its key is used)
      * @return the chain, leaf first

@@ -1,5 +1,6 @@
 package dev.aranya.certs.internal;
 
+import dev.aranya.api.model.EdgeDevice;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.api.certs.DeviceIdentities;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -215,7 +216,7 @@ public final class DeviceIdentityService implements DeviceIdentities {
             try {
                 servedHere(device);
                 consumeToken(device, bootstrapToken);
-                X509Certificate certificate = issueAndRecord(authority, device, key, List.of());
+                X509Certificate certificate = issueAndRecord(authority, device, key, List.of(), EdgeDevices.read(client, device));
                 LOG.info("Device {} enrolled with its bootstrap token: client certificate {} valid until {}", device,
                         certificate.getSerialNumber().toString(16), certificate.getNotAfter().toInstant());
                 return List.of(certificate);
@@ -235,7 +236,7 @@ public final class DeviceIdentityService implements DeviceIdentities {
         return ca().thenApplyAsync(authority -> {
             try {
                 DeviceId device = verify(authority, presented);
-                X509Certificate certificate = issueAndRecord(authority, device, newKey, List.of(presented.get(0)));
+                X509Certificate certificate = issueAndRecord(authority, device, newKey, List.of(presented.get(0)), existing(device));
                 LOG.info("Device {} renewed its client certificate: {} valid until {}", device,
                         certificate.getSerialNumber().toString(16), certificate.getNotAfter().toInstant());
                 return List.of(certificate);
@@ -352,8 +353,27 @@ public final class DeviceIdentityService implements DeviceIdentities {
         return device;
     }
 
-    private X509Certificate issueAndRecord(CertificateAuthority authority, DeviceId device, PublicKey key, List<X509Certificate> keep)
-            throws DeviceIdentityException {
+    /**
+     * The device's EdgeDevice, which must exist and not be being deleted: a renewal rewrites the identity Secret,
+     * and one without its owner would outlive the EdgeDevice and keep a deleted device's identity valid.
+     */
+    private EdgeDevice existing(DeviceId device) throws DeviceIdentityException {
+        EdgeDevice edgeDevice;
+        try {
+            edgeDevice = client.resources(EdgeDevice.class).inNamespace(device.namespace()).withName(device.name()).get();
+        } catch (KubernetesClientException e) {
+            throw new DeviceIdentityException("cannot read EdgeDevice " + device + ": " + ClusterSigner.message(e));
+        }
+        if (edgeDevice == null || edgeDevice.getMetadata().getDeletionTimestamp() != null) {
+            throw new DeviceIdentityException("EdgeDevice " + device + (edgeDevice == null ? " does not exist" : " is being deleted")
+                    + ", so its certificate is not renewed");
+        }
+        return edgeDevice;
+    }
+
+    /** @param edgeDevice the device's EdgeDevice, owner of the identity Secret; null: the Secret gets no owner */
+    private X509Certificate issueAndRecord(CertificateAuthority authority, DeviceId device, PublicKey key, List<X509Certificate> keep,
+            EdgeDevice edgeDevice) throws DeviceIdentityException {
         X509Certificate certificate = DeviceCertificates.issue(authority, device, key, certificateValidity);
         List<String> serials = new ArrayList<>();
         serials.add(certificate.getSerialNumber().toString(16));
@@ -366,7 +386,7 @@ public final class DeviceIdentityService implements DeviceIdentities {
                 .endMetadata()
                 .withType("Opaque")
                 .addToData("tls.crt", Base64.getEncoder().encodeToString(Pem.encode(certificate).getBytes(StandardCharsets.US_ASCII)));
-        OwnerReference owner = EdgeDevices.owner(EdgeDevices.read(client, device));
+        OwnerReference owner = EdgeDevices.owner(edgeDevice);
         if (owner != null) {
             identity.editMetadata().withOwnerReferences(owner).endMetadata();
         }

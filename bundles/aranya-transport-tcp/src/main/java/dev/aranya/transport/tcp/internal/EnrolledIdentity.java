@@ -2,7 +2,6 @@ package dev.aranya.transport.tcp.internal;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -56,8 +55,13 @@ final class EnrolledIdentity {
 
     /** The first certificate in a PEM file. */
     static X509Certificate leaf(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        return leaf(file, Files.readAllBytes(file));
+    }
+
+    /** The first certificate in the PEM content of the file. */
+    static X509Certificate leaf(Path file, byte[] content) throws IOException {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(content));
         } catch (CertificateException e) {
             throw new IOException("cannot read the device certificate " + file + ": " + e.getMessage(), e);
         }

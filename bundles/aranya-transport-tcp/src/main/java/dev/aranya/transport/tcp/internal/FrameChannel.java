@@ -92,6 +92,10 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
     void handle(FrameHandler frames) {
         this.handler = frames;
         releaseHeld();
+        if (closing.get()) {
+            // it closed while the peer was being authenticated: the new handler (a session) must still hear of it
+            reportClosed(closeReason == null ? "the connection closed" : closeReason);
+        }
     }
 
     private void releaseHeld() {
@@ -221,6 +225,9 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
 
     /** Hands the frame to the current handler (held while there is none); on the event loop only. */
     void deliver(Frame frame) {
+        if (closedReported.get()) {
+            return; // its handler heard of the close already
+        }
         if (refusal != null) {
             if (frame.hasHello() && frame.getConnectionId() != 0) {
                 send(Frame.newBuilder().setConnectionId(frame.getConnectionId()).setSequence(1).setError(refusal).build());
@@ -257,6 +264,7 @@ final class FrameChannel extends ChannelInboundHandlerAdapter implements DeviceC
             } catch (ProtocolException e) {
                 reason = "the peer closed the connection inside a frame";
             }
+            closeReason = reason;
         }
         ByteBuf pending;
         while ((pending = outbound.poll()) != null) {

@@ -24,6 +24,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,9 +40,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -73,12 +74,19 @@ public final class TcpCloudLink implements CloudLink {
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1,
             new DefaultThreadFactory("arhat-tcp-link", true), NioIoHandler.newFactory());
     /** Renewals block on their own connection, so they run off the I/O thread. */
-    private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(
-            new DefaultThreadFactory("arhat-tcp-renewal", true));
+    private final ScheduledThreadPoolExecutor renewals = renewalExecutor();
+    /** Guards the enrolled identity's files: one enrolment or renewal at a time, and no reads during one. */
+    private final Object identityLock = new Object();
 
     @Activate
     public TcpCloudLink() {
         // one I/O thread: an agent has one connection at a time
+    }
+
+    private static ScheduledThreadPoolExecutor renewalExecutor() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("arhat-tcp-renewal", true));
+        executor.setRemoveOnCancelPolicy(true); // a closed connection's renewal, weeks ahead, is not kept until then
+        return executor;
     }
 
     @Deactivate
@@ -103,18 +111,26 @@ public final class TcpCloudLink implements CloudLink {
         Path certificate = link.certificate().orElse(null);
         Path key = link.key().orElse(null);
         EnrolledIdentity enrolled = null;
-        if (certificate == null) {
-            enrolled = new EnrolledIdentity(link.dataDirectory().orElseThrow());
-            enrolled.recover();
-            if (!enrolled.exists()) {
-                enrol(link, enrolled);
-            } else if (!Instant.now().isBefore(renewAt(enrolled.leaf()))) {
-                renewBeforeConnecting(link, enrolled);
+        boolean renewalFailed = false;
+        byte[] certificateBytes;
+        byte[] keyBytes;
+        // the files are read under the lock, so a renewal of an earlier connection cannot swap them half-way
+        synchronized (identityLock) {
+            if (certificate == null) {
+                enrolled = new EnrolledIdentity(link.dataDirectory().orElseThrow());
+                enrolled.recover();
+                if (!enrolled.exists()) {
+                    enrol(link, enrolled);
+                } else if (!Instant.now().isBefore(renewAt(enrolled.leaf()))) {
+                    renewalFailed = !renewBeforeConnecting(link, enrolled);
+                }
+                certificate = enrolled.certificate();
+                key = enrolled.key();
             }
-            certificate = enrolled.certificate();
-            key = enrolled.key();
+            certificateBytes = Files.readAllBytes(certificate);
+            keyBytes = Files.readAllBytes(key);
         }
-        X509Certificate leaf = EnrolledIdentity.leaf(certificate);
+        X509Certificate leaf = EnrolledIdentity.leaf(certificate, certificateBytes);
         Path certificateFile = certificate;
         DeviceId device = DeviceId.ofCertificateSubject(leaf.getSubjectX500Principal())
                 .orElseThrow(() -> new IOException("the device certificate " + certificateFile
@@ -123,14 +139,17 @@ public final class TcpCloudLink implements CloudLink {
             throw new IOException("the device certificate " + certificateFile + " names device " + device + ", but this agent is "
                     + link.deviceNamespace() + "/" + link.deviceName());
         }
-        SslContextBuilder builder = SslContextBuilder.forClient().keyManager(certificate.toFile(), key.toFile());
+        SslContextBuilder builder = SslContextBuilder.forClient()
+                .keyManager(new ByteArrayInputStream(certificateBytes), new ByteArrayInputStream(keyBytes));
         Dialled dialled = dial(builder, link, frames -> frames.attach(device, connection -> handler));
         SslHandler ssl = dialled.ssl();
         LOG.info("Connected to Aranya at {}:{} as device {} ({}, ALPN {})", link.host(), link.port(), device,
                 ssl.engine().getSession().getProtocol(), ssl.applicationProtocol());
         FrameChannel connection = dialled.frames();
         if (enrolled != null) {
-            new RenewalWhileConnected(link, enrolled, leaf, connection).schedule(renewAt(leaf));
+            // after a failed renewal, the next attempt waits for the first retry delay
+            new RenewalWhileConnected(link, enrolled, leaf, connection).schedule(renewalFailed ? Instant.now().plus(RENEW_RETRY_FIRST)
+                    : renewAt(leaf));
         }
         return connection;
     }
@@ -164,7 +183,7 @@ public final class TcpCloudLink implements CloudLink {
 
     /**
      * Replaces the enrolled certificate by one for a new key (docs/protocol.md, "Renewal"): over TLS with the current
-     * certificate, one EnrolRequest without a token, one answer.
+     * certificate, one EnrolRequest without a token, one answer. Call with {@link #identityLock} held.
      */
     private X509Certificate renew(TcpLinkSettings link, EnrolledIdentity enrolled) throws IOException {
         X509Certificate current = enrolled.leaf();
@@ -172,21 +191,29 @@ public final class TcpCloudLink implements CloudLink {
                 () -> new IOException("the enrolled certificate " + enrolled.certificate() + " does not name a device"));
         LOG.info("Renewing the device certificate {} of {} (valid until {}) with Aranya at {}:{}", current.getSerialNumber().toString(16),
                 device, current.getNotAfter().toInstant(), link.host(), link.port());
-        SslContextBuilder tls = SslContextBuilder.forClient().keyManager(enrolled.certificate().toFile(), enrolled.key().toFile());
+        SslContextBuilder tls = SslContextBuilder.forClient()
+                .keyManager(new ByteArrayInputStream(Files.readAllBytes(enrolled.certificate())),
+                        new ByteArrayInputStream(Files.readAllBytes(enrolled.key())));
         X509Certificate renewed = requestCertificate(link, tls, device, "", enrolled, "renewal");
         LOG.info("Renewed the device certificate of {}: {} valid until {}, kept in {}", device, renewed.getSerialNumber().toString(16),
                 renewed.getNotAfter().toInstant(), enrolled.certificate().getParent());
         return renewed;
     }
 
-    /** Due (or overdue) at start: renews first; on failure the current certificate is used while it is valid. */
-    private void renewBeforeConnecting(TcpLinkSettings link, EnrolledIdentity enrolled) throws IOException {
+    /**
+     * Due (or overdue) at start: renews first; on failure the current certificate is used while it is valid.
+     *
+     * @return whether it renewed
+     */
+    private boolean renewBeforeConnecting(TcpLinkSettings link, EnrolledIdentity enrolled) throws IOException {
         try {
             renew(link, enrolled);
-        } catch (IOException e) {
+            return true;
+        } catch (IOException | RuntimeException e) {
             X509Certificate current = enrolled.leaf();
             LOG.warn("Renewing the device certificate failed, connecting with the current one (valid until {}): {}",
                     current.getNotAfter().toInstant(), e.getMessage());
+            return false;
         }
     }
 
@@ -279,39 +306,58 @@ public final class TcpCloudLink implements CloudLink {
         private final X509Certificate connectedWith;
         private final FrameChannel connection;
         private Duration retry = RENEW_RETRY_FIRST;
+        private volatile ScheduledFuture<?> pending;
 
         RenewalWhileConnected(TcpLinkSettings link, EnrolledIdentity enrolled, X509Certificate connectedWith, FrameChannel connection) {
             this.link = link;
             this.enrolled = enrolled;
             this.connectedWith = connectedWith;
             this.connection = connection;
+            connection.channelClosed().addListener(closed -> cancelPending());
         }
 
         void schedule(Instant when) {
-            long delay = Math.max(0, Duration.between(Instant.now(), when).toMillis());
-            ScheduledFuture<?> next = renewals.schedule(this::renew, delay, TimeUnit.MILLISECONDS);
-            connection.channelClosed().addListener(closed -> next.cancel(false));
+            later(this::renew, when);
         }
 
-        private void renew() {
-            if (!connection.channelClosed().isDone()) {
-                try {
-                    TcpCloudLink.this.renew(link, enrolled);
-                    scheduleReconnect();
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("Renewing the device certificate failed (the connection goes on with the current one, valid until {}); "
-                            + "retrying in {} s: {}", connectedWith.getNotAfter().toInstant(), retry.toSeconds(), e.getMessage());
-                    schedule(Instant.now().plus(retry));
-                    retry = retry.multipliedBy(2).compareTo(RENEW_RETRY_MAX) > 0 ? RENEW_RETRY_MAX : retry.multipliedBy(2);
-                }
+        private void later(Runnable task, Instant when) {
+            try {
+                pending = renewals.schedule(task, Math.max(0, Duration.between(Instant.now(), when).toMillis()), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                connection.close("the tcp link is stopping");
+                return;
+            }
+            if (connection.channelClosed().isDone()) {
+                cancelPending(); // closed while this was being scheduled
             }
         }
 
-        private void scheduleReconnect() {
-            long delay = Math.max(0, Duration.between(Instant.now(), share(connectedWith, RECONNECT_AT_PERCENT)).toMillis());
-            ScheduledFuture<?> reconnect = renewals.schedule(() -> connection.close(
-                    "the device certificate was renewed: reconnecting with the new one"), delay, TimeUnit.MILLISECONDS);
-            connection.channelClosed().addListener(closed -> reconnect.cancel(false));
+        private void cancelPending() {
+            ScheduledFuture<?> task = pending;
+            if (task != null) {
+                task.cancel(false);
+            }
+        }
+
+        private void renew() {
+            try {
+                synchronized (identityLock) {
+                    if (connection.channelClosed().isDone()) {
+                        return;
+                    }
+                    // a later connection may have renewed it already
+                    if (enrolled.leaf().getSerialNumber().equals(connectedWith.getSerialNumber())) {
+                        TcpCloudLink.this.renew(link, enrolled);
+                    }
+                }
+                later(() -> connection.close("the device certificate was renewed: reconnecting with the new one"),
+                        share(connectedWith, RECONNECT_AT_PERCENT));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Renewing the device certificate failed (the connection goes on with the current one, valid until {}); "
+                        + "retrying in {} s: {}", connectedWith.getNotAfter().toInstant(), retry.toSeconds(), e.getMessage());
+                schedule(Instant.now().plus(retry));
+                retry = retry.multipliedBy(2).compareTo(RENEW_RETRY_MAX) > 0 ? RENEW_RETRY_MAX : retry.multipliedBy(2);
+            }
         }
     }
 

@@ -3,28 +3,26 @@ package dev.aranya.transport.tcp.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import dev.aranya.api.session.DeviceSession;
 import dev.aranya.api.session.SessionListener;
 import dev.aranya.api.transport.DeviceId;
 import dev.aranya.protocol.Capabilities;
+import dev.aranya.protocol.CertificationRequests;
 import dev.aranya.protocol.FrameCodec;
 import dev.aranya.protocol.FrameDecoder;
 import dev.aranya.protocol.ProtocolLimits;
 import dev.aranya.protocol.ProtocolVersion;
+import dev.aranya.protocol.v1.EnrolRequest;
 import dev.aranya.protocol.v1.ErrorCode;
 import dev.aranya.protocol.v1.Frame;
 import dev.aranya.protocol.v1.Hello;
 import dev.aranya.protocol.v1.NodeInfo;
 import dev.aranya.protocol.v1.NodeStatus;
 import dev.aranya.session.agent.AgentConnection;
-import java.security.spec.ECGenParameterSpec;
-import java.security.KeyPairGenerator;
-import com.google.protobuf.ByteString;
-import dev.aranya.protocol.v1.EnrolRequest;
-import dev.aranya.protocol.CertificationRequests;
-import dev.aranya.session.agent.Disconnect;
 import dev.aranya.session.agent.AgentEndpoint;
 import dev.aranya.session.agent.AgentSettings;
+import dev.aranya.session.agent.Disconnect;
 import dev.aranya.session.agent.HelloRefusedException;
 import dev.aranya.session.internal.SessionRegistry;
 import dev.aranya.session.internal.SessionSettings;
@@ -34,11 +32,16 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -288,16 +291,15 @@ class TcpEnrolmentTest {
 
     @Test
     void anEnrolledAgentRenewsItsCertificateWhileConnectedAndThenReconnectsWithIt() throws Exception {
-        deviceCa.tokens.put(DEVICE, "one-time");
-        deviceCa.lifetime = Duration.ofSeconds(10);
         Path data = folder.resolve("agent-data");
-        AgentConnection first = connect(agentSettings(data, token("one-time")));
-        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
-        X509Certificate enrolled = stored(data);
+        Instant now = Instant.now();
+        // 100 s of lifetime: renewal due in 10 s, the reconnect in 20 s, expiry in 30 s
+        X509Certificate enrolled = enrolledIdentity(data, now.minusSeconds(70), now.plusSeconds(30));
         String enrolledKey = Files.readString(data.resolve("device-identity/tls.key"));
+        AgentConnection first = connect(agentSettings(data, null));
+        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
 
-        // renewed at 80 % of the lifetime; the connection goes on with the old certificate until 90 %
-        Disconnect end = first.disconnected().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        Disconnect end = first.disconnected().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         assertThat(end.reason()).contains("the device certificate was renewed: reconnecting with the new one");
         assertThat(deviceCa.renewals).hasValue(1);
@@ -313,31 +315,27 @@ class TcpEnrolmentTest {
         deviceCa.revoke(enrolled.getSerialNumber()); // the old certificate would be refused now
         connect(agentSettings(data, null));
         assertThat(nextEvent()).isEqualTo("online " + DEVICE);
-        assertThat(deviceCa.enrolments).hasValue(1);
+        assertThat(deviceCa.renewals).as("the new certificate is not due yet").hasValue(1);
     }
 
     @Test
     void anAgentStartingWithACertificateDueForRenewalRenewsBeforeItConnects() throws Exception {
-        deviceCa.tokens.put(DEVICE, "one-time");
-        deviceCa.lifetime = Duration.ofSeconds(4);
         Path data = folder.resolve("agent-data");
-        connect(agentSettings(data, token("one-time"))).close("the agent stops");
-        assertThat(nextEvent()).isEqualTo("online " + DEVICE);
-        assertThat(nextEvent()).isEqualTo("offline " + DEVICE);
-        X509Certificate enrolled = stored(data);
-        deviceCa.lifetime = Duration.ofDays(1);
-        Thread.sleep(Math.max(0, Duration.between(java.time.Instant.now(), TcpCloudLink.renewAt(enrolled)).toMillis()));
+        Instant now = Instant.now();
+        X509Certificate enrolled = enrolledIdentity(data, now.minusSeconds(100), now.plusSeconds(20)); // 80 % was 4 s ago
 
         connect(agentSettings(data, null));
 
         assertThat(nextEvent()).isEqualTo("online " + DEVICE);
         assertThat(deviceCa.renewals).hasValue(1);
         assertThat(stored(data).getNotAfter()).isAfter(enrolled.getNotAfter());
+        assertThat(deviceCa.watchedSerials()).as("the connection presented the new certificate")
+                .containsExactly(stored(data).getSerialNumber());
     }
 
     @Test
     void aConnectionEndsWhenItsCertificateExpires() throws Exception {
-        TestPki.Issued shortLived = pki.device(deviceCa.ca, DEVICE.namespace(), DEVICE.name(), Duration.ofSeconds(3));
+        TestPki.Issued shortLived = pki.device(deviceCa.ca, DEVICE.namespace(), DEVICE.name(), Duration.ofSeconds(8));
         Map<String, String> settings = agentSettings(folder.resolve("unused"), null);
         settings.put("certificate", shortLived.certificateFile().toString());
         settings.put("key", shortLived.keyFile().toString());
@@ -345,8 +343,17 @@ class TcpEnrolmentTest {
         connect(settings);
 
         assertThat(nextEvent()).isEqualTo("online " + DEVICE);
-        assertThat(nextEvent()).isEqualTo("offline " + DEVICE);
-        assertThat(offlineReasons.poll(10, TimeUnit.SECONDS)).contains("the client certificate expired");
+        assertThat(offlineReasons.poll(30, TimeUnit.SECONDS)).contains("the client certificate expired");
+    }
+
+    /** What an earlier enrolment left in the data directory, with the given validity. */
+    private X509Certificate enrolledIdentity(Path data, Instant notBefore, Instant notAfter) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair keys = generator.generateKeyPair();
+        X509Certificate certificate = pki.device(deviceCa.ca, DEVICE.namespace(), DEVICE.name(), keys.getPublic(), notBefore, notAfter);
+        new EnrolledIdentity(data).store(keys.getPrivate(), List.of(certificate.getEncoded()));
+        return certificate;
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,7 +54,9 @@ final class TestDeviceCa implements DeviceIdentities {
     private CompletionStage<List<X509Certificate>> issue(DeviceId device, byte[] certificationRequest) {
         try {
             PublicKey key = new JcaPKCS10CertificationRequest(certificationRequest).getPublicKey();
-            return CompletableFuture.completedFuture(List.of(pki.device(ca, device.namespace(), device.name(), key, lifetime)));
+            Instant now = Instant.now();
+            return CompletableFuture.completedFuture(List.of(pki.device(ca, device.namespace(), device.name(), key,
+                    now.minusSeconds(1), now.plus(lifetime))));
         } catch (Exception e) {
             return CompletableFuture.failedFuture(new DeviceIdentityException("bad request: " + e));
         }
@@ -83,6 +86,11 @@ final class TestDeviceCa implements DeviceIdentities {
 
     int watched() {
         return watches.size();
+    }
+
+    /** The serials of the certificates connections watch, that is, the ones they were opened with. */
+    Set<BigInteger> watchedSerials() {
+        return Set.copyOf(watches.keySet());
     }
 
     @Override

@@ -87,15 +87,16 @@ final class TestPki {
     /** A device certificate, with its key, valid from now for the lifetime. */
     Issued device(Issued ca, String namespace, String name, Duration lifetime) throws Exception {
         KeyPair keys = keys();
+        Instant now = Instant.now();
         return write("device-" + namespace + "-" + name + "-" + SERIAL.incrementAndGet(), keys,
-                device(ca, namespace, name, keys.getPublic(), lifetime));
+                device(ca, namespace, name, keys.getPublic(), now.minusSeconds(1), now.plus(lifetime)));
     }
 
-    /** A device certificate for a key made elsewhere (an enrolling agent's), valid from now for the lifetime. */
-    X509Certificate device(Issued ca, String namespace, String name, java.security.PublicKey key, Duration lifetime) throws Exception {
-        Instant now = Instant.now();
+    /** A device certificate for a key made elsewhere (an enrolling agent's). */
+    X509Certificate device(Issued ca, String namespace, String name, java.security.PublicKey key, Instant notBefore,
+            Instant notAfter) throws Exception {
         JcaX509v3CertificateBuilder builder = builder(issuer(ca), new X500Name("O=" + namespace + ",CN=" + name), key,
-                now.minusSeconds(1), now.plus(lifetime));
+                notBefore, notAfter);
         builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
         return sign(builder, ca.keys);
     }
