@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /** The agent's side of one connection: Hello, node info and status, and the streams Aranya opens. */
 public final class AgentSession extends ProtocolConnection<AgentStreamImpl> implements AgentConnection {
+    /** How long after the hello timeout the backstop gives up waiting for the HelloAck. */
+    private static final long HELLO_BACKSTOP_SLACK_MILLIS = 5000;
     private static final Logger LOG = LoggerFactory.getLogger(AgentSession.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -96,13 +98,15 @@ public final class AgentSession extends ProtocolConnection<AgentStreamImpl> impl
     /** Waits for the HelloAck. */
     public void awaitEstablished() throws IOException, InterruptedException {
         try {
-            // the liveness check ends a connection without an answer after the hello timeout; this is a backstop
-            established.get(settings.helloTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+            // the liveness check ends a connection without an answer after the hello timeout; this is a backstop,
+            // late enough that a busy scheduler does not make it overtake that check
+            established.get(settings.helloTimeout().toMillis() + HELLO_BACKSTOP_SLACK_MILLIS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (TimeoutException e) {
             close(GoodbyeReason.GOODBYE_REASON_SHUTDOWN, "no HelloAck");
-            throw new IOException("Aranya did not answer the hello within " + settings.helloTimeout().toSeconds() + " s");
+            throw new IOException("the connection ended before the hello completed: Aranya did not answer the hello within "
+                    + settings.helloTimeout().toMillis() + " ms");
         } catch (InterruptedException e) {
             close(GoodbyeReason.GOODBYE_REASON_SHUTDOWN, "the agent is stopping");
             throw e;

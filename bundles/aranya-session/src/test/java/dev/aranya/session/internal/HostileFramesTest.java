@@ -147,7 +147,7 @@ class HostileFramesTest {
         agent.send(Frame.newBuilder().setStreamId(1).setData(Data.newBuilder().setChannel(Channel.CHANNEL_STDOUT)
                 .setPayload(ByteString.copyFrom(new byte[WINDOW + 1]))));
 
-        StreamEnd end = stream.ended().toCompletableFuture().get(1, TimeUnit.SECONDS);
+        StreamEnd end = stream.ended().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(end.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_FLOW_CONTROL);
         assertThat(agent.received).anySatisfy(frame -> assertThat(frame.hasCancel()).isTrue());
         assertThat(agent.closedWith).isNull();
@@ -192,9 +192,9 @@ class HostileFramesTest {
             open.add(session.open(exec, new SessionPairTest.Collector(true)));
         }
 
-        StreamEnd ninth = session.open(exec, new SessionPairTest.Collector(true)).ended().toCompletableFuture().get(1, TimeUnit.SECONDS);
+        StreamEnd ninth = session.open(exec, new SessionPairTest.Collector(true)).ended().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(ninth.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_RESOURCE_EXHAUSTED);
-        StreamEnd first = open.get(0).ended().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        StreamEnd first = open.get(0).ended().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(first.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_TIMEOUT);
         assertThat(open.get(0).accepted().toCompletableFuture()).isCompletedExceptionally();
         assertThat(agent.received).filteredOn(Frame::hasCancel).hasSizeGreaterThanOrEqualTo(1);

@@ -54,11 +54,15 @@ class SessionPairTest {
 
     final ScheduledExecutorService cloudScheduler = Executors.newScheduledThreadPool(1);
     final ScheduledExecutorService agentScheduler = Executors.newScheduledThreadPool(1);
-    final SessionRegistry registry = new SessionRegistry(new SessionSettings(Duration.ofMillis(100), 3,
-            Duration.ofMillis(200), WINDOW, 1 << 20, 8, Duration.ofSeconds(5), Duration.ofMillis(300), "test"),
-            cloudScheduler);
+    // heartbeats and grace long enough that a busy machine does not end sessions by accident
+    final SessionRegistry registry = registry(Duration.ofSeconds(1), 5);
     final Events events = new Events();
     final EchoHost host = new EchoHost();
+
+    SessionRegistry registry(Duration heartbeat, int missLimit) {
+        return new SessionRegistry(new SessionSettings(heartbeat, missLimit, Duration.ofMillis(200), WINDOW, 1 << 20, 8,
+                Duration.ofSeconds(5), Duration.ofSeconds(5), "test"), cloudScheduler);
+    }
 
     @AfterEach
     void stop() {
@@ -158,26 +162,32 @@ class SessionPairTest {
         long start = System.nanoTime();
         assertThatThrownBy(() -> endpoint.connect(silent, Map.of())).isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining("before the hello completed").hasMessageContaining("300 ms");
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3000);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(10_000);
         assertThat(closed).hasSize(1);
     }
 
     @Test
     void aSilentAgentIsDeclaredDeadAfterTheMissedHeartbeats() throws Exception {
-        registry.watch(events);
-        MemoryLink link = new MemoryLink(registry.connectionListener(), DEVICE);
-        AgentConnection connection = connect(link);
-        online();
-        events.drainStatus();
+        SessionRegistry fast = registry(Duration.ofMillis(100), 3);
+        try {
+            fast.watch(events);
+            MemoryLink link = new MemoryLink(fast.connectionListener(), DEVICE);
+            AgentConnection connection = connect(link);
+            assertThat(events.next()).isEqualTo("online " + DEVICE);
+            events.drainStatus();
 
-        long silentSince = System.nanoTime();
-        link.muteAgent = true;
-        String offline = events.nextNonStatus(Duration.ofSeconds(3));
-        long detectedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silentSince);
+            long silentSince = System.nanoTime();
+            link.muteAgent = true;
+            String offline = events.nextNonStatus(Duration.ofSeconds(10));
+            long detectedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silentSince);
 
-        assertThat(offline).startsWith("offline " + DEVICE).contains("no frame from the peer for 300 ms");
-        assertThat(detectedAfterMs).isBetween(250L, 3000L);
-        assertThat(connection.disconnected().toCompletableFuture().get(2, TimeUnit.SECONDS).reason()).isNotEmpty();
+            assertThat(offline).startsWith("offline " + DEVICE).contains("no frame from the peer for 300 ms");
+            // the last frame may have come up to a heartbeat before the mute
+            assertThat(detectedAfterMs).isBetween(100L, 10_000L);
+            assertThat(connection.disconnected().toCompletableFuture().get(10, TimeUnit.SECONDS).reason()).isNotEmpty();
+        } finally {
+            fast.stop();
+        }
     }
 
     @Test
@@ -189,11 +199,11 @@ class SessionPairTest {
         Collector client = new Collector(true);
         DeviceStream stream = session.open(exec(true), client);
         client.stream = stream;
-        stream.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        stream.accepted().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(stream.write(Channel.CHANNEL_STDIN, utf8("hello device\n"))).isEqualTo(13);
         stream.halfClose(Channel.CHANNEL_STDIN);
 
-        StreamEnd end = stream.ended().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        StreamEnd end = stream.ended().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(end.hasError()).isFalse();
         assertThat(end.getExitCode()).isZero();
         assertThat(client.text()).isEqualTo("HELLO DEVICE\n");
@@ -211,8 +221,9 @@ class SessionPairTest {
 
         Collector stalled = new Collector(false); // never returns credit
         DeviceStream stream = session.open(exec(false), stalled);
-        stream.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
-        waitFor(() -> stalled.received.get() >= WINDOW);
+        stream.accepted().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // the agent counts a write as sent once it returned, which may be after the frames arrived here
+        waitFor(() -> stalled.received.get() >= WINDOW && flood.sent.get() >= WINDOW);
         Thread.sleep(200);
 
         // 10 MiB offered, one window taken: the agent's write returned less than offered and holds the rest
@@ -221,7 +232,7 @@ class SessionPairTest {
         assertThat(stalled.received.get()).isEqualTo(WINDOW);
 
         stream.consumed(WINDOW);
-        waitFor(() -> stalled.received.get() >= 2L * WINDOW);
+        waitFor(() -> stalled.received.get() >= 2L * WINDOW && flood.sent.get() >= 2L * WINDOW);
         assertThat(flood.sent.get()).isEqualTo(2L * WINDOW);
         assertThat(stalled.received.get()).isEqualTo(2L * WINDOW);
     }
@@ -234,8 +245,8 @@ class SessionPairTest {
         DeviceStream tty = session.open(Frame.newBuilder().setExec(Exec.newBuilder().addCommand("sh").setTty(true)
                 .setStdin(true).setStdout(true)).build(), new Collector(true));
         DeviceStream plain = session.open(exec(true), new Collector(true));
-        tty.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
-        plain.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        tty.accepted().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        plain.accepted().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         plain.resize(100, 30);
         tty.resize(120, 40);
@@ -252,10 +263,10 @@ class SessionPairTest {
         DeviceSession session = online();
 
         DeviceStream stream = session.open(exec(true), new Collector(true));
-        stream.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        stream.accepted().toCompletableFuture().get(10, TimeUnit.SECONDS);
         stream.cancel("client went away");
 
-        StreamEnd end = stream.ended().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        StreamEnd end = stream.ended().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(end.getExitCode()).isEqualTo(143);
         assertThat(host.cancels).containsExactly("client went away");
     }
@@ -269,13 +280,13 @@ class SessionPairTest {
         DeviceStream first = session.open(exec(true), new Collector(true));
         DeviceStream second = session.open(Frame.newBuilder().setPortForward(PortForward.newBuilder().setPort(22)
                 .setProtocol(PortForward.Protocol.PROTOCOL_TCP)).build(), new Collector(true));
-        first.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
-        second.accepted().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        first.accepted().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        second.accepted().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         link.last.breakLink("cable pulled");
 
         for (DeviceStream stream : List.of(first, second)) {
-            StreamEnd end = stream.ended().toCompletableFuture().get(2, TimeUnit.SECONDS);
+            StreamEnd end = stream.ended().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(end.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_UNAVAILABLE);
             assertThat(end.getError().getMessage()).contains("cable pulled");
         }
@@ -283,7 +294,7 @@ class SessionPairTest {
         waitFor(() -> host.lost.size() >= 2); // the agent learns of the break on its own side of the link
         assertThat(host.lost).hasSize(2);
         // a stream opened on a lost session has already ended
-        StreamEnd late = session.open(exec(false), new Collector(true)).ended().toCompletableFuture().get(1, TimeUnit.SECONDS);
+        StreamEnd late = session.open(exec(false), new Collector(true)).ended().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(late.getError().getCode()).isEqualTo(ErrorCode.ERROR_CODE_UNAVAILABLE);
     }
 
@@ -296,7 +307,7 @@ class SessionPairTest {
 
         AgentConnection newer = connect(link);
 
-        Disconnect end = older.disconnected().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        Disconnect end = older.disconnected().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(end.goodbye()).isEqualTo(GoodbyeReason.GOODBYE_REASON_REPLACED);
         assertThat(events.nextNonStatus(Duration.ofSeconds(2))).startsWith("offline " + DEVICE);
         assertThat(events.nextNonStatus(Duration.ofSeconds(2))).isEqualTo("online " + DEVICE);
@@ -312,15 +323,18 @@ class SessionPairTest {
 
         registry.disconnect(DEVICE, "EdgeDevice deleted");
 
-        Disconnect end = connection.disconnected().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        Disconnect end = connection.disconnected().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(end.goodbye()).isEqualTo(GoodbyeReason.GOODBYE_REASON_DEVICE_REMOVED);
         assertThat(end.reason()).contains("EdgeDevice deleted");
     }
 
     /** Waits up to 5 s for a condition that other threads make true. */
     static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean() && System.nanoTime() < until) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("the condition did not hold within 10 s");
+            }
             Thread.sleep(10);
         }
     }
@@ -349,7 +363,7 @@ class SessionPairTest {
         }
 
         String next() throws InterruptedException {
-            String event = queue.poll(3, TimeUnit.SECONDS);
+            String event = queue.poll(10, TimeUnit.SECONDS);
             assertThat(event).as("a session event").isNotNull();
             return event;
         }
