@@ -49,12 +49,14 @@ final class FileLogReader {
      * Sends the lines.
      *
      * @param tailLines how many of the last lines to start with, or a negative number for all
+     * @param opened    called once the file is open at its starting point: a rotation from then on is followed
      */
-    void run(long tailLines, boolean follow) throws IOException, InterruptedException {
+    void run(long tailLines, boolean follow, Runnable opened) throws IOException, InterruptedException {
         SeekableByteChannel file = Files.newByteChannel(path);
         Object fileKey = fileKey(path);
         try {
             file.position(tailLines < 0 ? 0 : tailStart(file, tailLines));
+            opened.run();
             ByteBuffer block = ByteBuffer.allocate(BLOCK);
             while (!stopped.getAsBoolean()) {
                 block.clear();

@@ -95,10 +95,9 @@ final class LogStream extends HostStream {
             throw new StreamRefused(ErrorCode.ERROR_CODE_NOT_FOUND,
                     "log file " + path + " does not exist or the agent's user cannot read it");
         }
-        accepted();
         new FileLogReader(path, out, new LineTimestamps(ZoneId.systemDefault(), Instant.now()), since, () -> stopped,
                 runtime.settings().followPoll().toMillis())
-                .run(request.hasTailLines() ? request.getTailLines() : -1, request.getFollow());
+                .run(request.hasTailLines() ? request.getTailLines() : -1, request.getFollow(), this::accepted);
         finishRead();
     }
 
